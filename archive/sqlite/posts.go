@@ -1,0 +1,458 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/verbatim-archive/verbatim/archive"
+)
+
+// Item is one post version to write, with the raw page it came from.
+type Item struct {
+	Post      archive.Post
+	CaptureID int64 // the capture holding the raw page
+	Page      int   // line (JSONL) or element index within that capture
+}
+
+// WriteStats counts what a write added.
+type WriteStats struct {
+	Posts     int `json:"posts"`     // new posts
+	Versions  int `json:"versions"`  // new versions of posts already archived
+	Unchanged int `json:"unchanged"` // versions already archived
+}
+
+// Add adds o's counts to s.
+func (s *WriteStats) Add(o WriteStats) {
+	s.Posts += o.Posts
+	s.Versions += o.Versions
+	s.Unchanged += o.Unchanged
+}
+
+// PostWriter writes posts in batches, one transaction a batch. It caches
+// account ids between batches and is not safe for concurrent use.
+type PostWriter struct {
+	db       *DB
+	accounts map[string]accountRow
+}
+
+type accountRow struct {
+	id           int64
+	handle, name string
+}
+
+// NewPostWriter returns a writer for posts.
+func (db *DB) NewPostWriter() *PostWriter {
+	return &PostWriter{db: db, accounts: make(map[string]accountRow)}
+}
+
+// versionDetail is the per-version JSON kept beside the text.
+type versionDetail struct {
+	Lang           string          `json:"lang,omitempty"`
+	ConversationID string          `json:"conversation_id,omitempty"`
+	ReplyToID      string          `json:"reply_to_id,omitempty"`
+	QuotedID       string          `json:"quoted_id,omitempty"`
+	RetweetedID    string          `json:"retweeted_id,omitempty"`
+	EditHistory    []string        `json:"edit_history,omitempty"`
+	Media          []archive.Media `json:"media,omitempty"`
+}
+
+type txStmts struct {
+	findLink, insPost, insVersion, insLink *sql.Stmt
+}
+
+func (s *txStmts) close() {
+	for _, st := range []*sql.Stmt{s.findLink, s.insPost, s.insVersion, s.insLink} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// Write records items in one transaction. Versions already archived are
+// counted as unchanged; nothing is ever overwritten except a post's summary
+// of its newest version.
+func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error) {
+	var stats WriteStats
+	newAccounts := make(map[string]accountRow)
+	err := w.db.tx(ctx, func(tx *sql.Tx) error {
+		stats = WriteStats{}
+		clear(newAccounts)
+		var st txStmts
+		defer st.close()
+		var err error
+		prep := func(q string) *sql.Stmt {
+			if err != nil {
+				return nil
+			}
+			var s *sql.Stmt
+			s, err = tx.PrepareContext(ctx, q)
+			return s
+		}
+		st.findLink = prep(`SELECT post_ord FROM edit_links WHERE id = ?`)
+		st.insPost = prep(`INSERT INTO posts(ord, id, platform, account_id, handle, author_name, created_at, latest_id, text, lang,
+				versions, edit_ids, has_media, status, first_seen, last_seen)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+		st.insVersion = prep(`INSERT OR IGNORE INTO post_versions(id, post_ord, seq, created_at, text, capture_id, page, first_seen, detail)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		st.insLink = prep(`INSERT OR IGNORE INTO edit_links(id, post_ord) VALUES (?, ?)`)
+		if err != nil {
+			return err
+		}
+		now := formatTime(w.db.now())
+		for i := range items {
+			if i%256 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			added, err := w.writeOne(ctx, tx, &st, newAccounts, &items[i], now)
+			if err != nil {
+				return fmt.Errorf("post %s: %w", items[i].Post.ID, err)
+			}
+			switch added {
+			case addedPost:
+				stats.Posts++
+			case addedVersion:
+				stats.Versions++
+			default:
+				stats.Unchanged++
+			}
+		}
+		return indexPending(ctx, tx)
+	})
+	if err != nil {
+		return WriteStats{}, fmt.Errorf("write posts: %w", err)
+	}
+	for k, v := range newAccounts {
+		w.accounts[k] = v
+	}
+	return stats, nil
+}
+
+type addResult int
+
+const (
+	addedNothing addResult = iota
+	addedPost
+	addedVersion
+)
+
+func (w *PostWriter) writeOne(ctx context.Context, tx *sql.Tx, st *txStmts, newAccounts map[string]accountRow, it *Item, now string) (addResult, error) {
+	p := &it.Post
+	if p.ID == "" {
+		return 0, errors.New("post has no id")
+	}
+	if p.Platform == "" {
+		p.Platform = archive.PlatformX
+	}
+	root := p.RootID()
+	var ord int64
+	if len(p.EditHistory) == 0 {
+		// A version seen without its history may belong to a known post.
+		err := st.findLink.QueryRowContext(ctx, p.ID).Scan(&ord)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+	}
+	rootCreated := p.CreatedAt
+	if root != p.ID {
+		if t, ok := archive.SnowflakeTime(root); ok {
+			rootCreated = t
+		}
+	}
+	if ord == 0 {
+		ord = archive.OrderKey(p.Platform, root, rootCreated)
+	}
+
+	acct, err := w.account(ctx, tx, newAccounts, p.Author)
+	if err != nil {
+		return 0, err
+	}
+	handle, name := p.Author.Handle, p.Author.Name
+	if handle == "" {
+		handle = acct.handle
+	}
+	if name == "" {
+		name = acct.name
+	}
+	var acctID any
+	if acct.id != 0 {
+		acctID = acct.id
+	}
+	status := archive.StatusLive
+	if len(p.EditHistory) > 1 {
+		status = archive.StatusEdited
+	}
+	hasMedia := 0
+	if len(p.Media) > 0 {
+		hasMedia = 1
+	}
+	editIDs := strings.Join(p.EditHistory, " ")
+	res, err := st.insPost.ExecContext(ctx, ord, root, p.Platform, acctID, handle, name, formatTime(rootCreated),
+		p.ID, p.Text, p.Lang, editIDs, hasMedia, status, now, now)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	detail, err := marshalDetail(p)
+	if err != nil {
+		return 0, err
+	}
+	var capID any
+	if it.CaptureID != 0 {
+		capID = it.CaptureID
+	}
+	seq := p.Seq()
+	if n == 0 && len(p.EditHistory) == 0 {
+		// Its place in the history is known from the post's edit ids.
+		var ids string
+		if err := tx.QueryRowContext(ctx, `SELECT edit_ids FROM posts WHERE ord = ?`, ord).Scan(&ids); err != nil {
+			return 0, err
+		}
+		if i := slices.Index(strings.Fields(ids), p.ID); i >= 0 {
+			seq = i
+		}
+	}
+	res, err = st.insVersion.ExecContext(ctx, p.ID, ord, seq, formatTime(p.CreatedAt), p.Text, capID, it.Page, now, detail)
+	if err != nil {
+		return 0, err
+	}
+	m, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case n == 1 && len(p.EditHistory) <= 1:
+		return addedPost, nil
+	case m == 0 && len(p.EditHistory) <= 1:
+		return addedNothing, nil
+	}
+	if len(p.EditHistory) > 1 {
+		for _, id := range p.EditHistory {
+			if _, err := st.insLink.ExecContext(ctx, id, ord); err != nil {
+				return 0, err
+			}
+		}
+	}
+	// The post's history may have grown even when this version is known.
+	if err := w.refreshPost(ctx, tx, ord, p.EditHistory, now); err != nil {
+		return 0, err
+	}
+	switch {
+	case n == 1:
+		return addedPost, nil
+	case m == 1:
+		return addedVersion, nil
+	}
+	return addedNothing, nil
+}
+
+func marshalDetail(p *archive.Post) (string, error) {
+	d := versionDetail{Lang: p.Lang, ConversationID: p.ConversationID, ReplyToID: p.ReplyToID,
+		QuotedID: p.QuotedID, RetweetedID: p.RetweetedID, Media: p.Media}
+	if len(p.EditHistory) > 1 {
+		d.EditHistory = p.EditHistory
+	}
+	if d.ConversationID == p.ID {
+		d.ConversationID = ""
+	}
+	if d.ConversationID == "" && d.ReplyToID == "" && d.QuotedID == "" && d.RetweetedID == "" && len(d.Media) == 0 && d.EditHistory == nil {
+		if d.Lang == "" {
+			return "{}", nil
+		}
+		return `{"lang":` + jsonString(d.Lang) + `}`, nil
+	}
+	b, err := json.Marshal(d)
+	return string(b), err
+}
+
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// refreshPost merges posts that turn out to be versions of this one, then
+// recomputes the post's newest text, earlier texts, edit ids and status.
+func (w *PostWriter) refreshPost(ctx context.Context, tx *sql.Tx, ord int64, history []string, now string) error {
+	var rootID, editIDs, status string
+	if err := tx.QueryRowContext(ctx, `SELECT id, edit_ids, status FROM posts WHERE ord = ?`, ord).Scan(&rootID, &editIDs, &status); err != nil {
+		return err
+	}
+	ids := strings.Fields(editIDs)
+	if len(history) > len(ids) {
+		ids = history
+	}
+	for _, id := range ids {
+		if id == rootID {
+			continue
+		}
+		// A version archived earlier as a post of its own joins this one.
+		var other int64
+		err := tx.QueryRowContext(ctx, `SELECT ord FROM posts WHERE id = ?`, id).Scan(&other)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if other == ord {
+			continue
+		}
+		for _, q := range []string{
+			`UPDATE post_versions SET post_ord = ? WHERE post_ord = ?`,
+			`UPDATE edit_links SET post_ord = ? WHERE post_ord = ?`,
+			`UPDATE captures SET post_ord = ? WHERE post_ord = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, ord, other); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM posts WHERE ord = ?`, other); err != nil {
+			return err
+		}
+	}
+	for i, id := range ids {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO edit_links(id, post_ord) VALUES (?, ?)`, id, ord); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE post_versions SET seq = ? WHERE id = ? AND post_ord = ?`, i, id, ord); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, text FROM post_versions WHERE post_ord = ? ORDER BY seq, created_at`, ord)
+	if err != nil {
+		return err
+	}
+	var vids, texts []string
+	for rows.Next() {
+		var id, text string
+		if err := rows.Scan(&id, &text); err != nil {
+			rows.Close()
+			return err
+		}
+		vids = append(vids, id)
+		texts = append(texts, text)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(vids) == 0 {
+		return nil
+	}
+	last := len(vids) - 1
+	var prev []string
+	for i := 0; i < last; i++ {
+		if texts[i] != texts[last] && !slices.Contains(prev, texts[i]) {
+			prev = append(prev, texts[i])
+		}
+	}
+	if status != archive.StatusDeleted && status != archive.StatusUnavailable {
+		status = archive.StatusLive
+		if len(ids) > 1 || len(vids) > 1 {
+			status = archive.StatusEdited
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE posts SET latest_id = ?, text = ?, previous = ?, versions = ?, edit_ids = ?, status = ?, last_seen = ? WHERE ord = ?`,
+		vids[last], texts[last], strings.Join(prev, "\n\n"), len(vids), strings.Join(ids, " "), status, now, ord)
+	return err
+}
+
+// account finds or creates the author's account row.
+func (w *PostWriter) account(ctx context.Context, tx *sql.Tx, newAccounts map[string]accountRow, a archive.Account) (accountRow, error) {
+	if a.Platform == "" {
+		a.Platform = archive.PlatformX
+	}
+	a.Handle = strings.TrimPrefix(a.Handle, "@")
+	var key string
+	switch {
+	case a.PlatformID != "":
+		key = a.Platform + ":id:" + a.PlatformID
+	case a.Handle != "":
+		key = a.Platform + ":h:" + strings.ToLower(a.Handle)
+	default:
+		return accountRow{}, nil
+	}
+	if r, ok := newAccounts[key]; ok && (a.Handle == "" || r.handle == a.Handle) && (a.Name == "" || r.name == a.Name) {
+		return r, nil
+	}
+	if r, ok := w.accounts[key]; ok && (a.Handle == "" || r.handle == a.Handle) && (a.Name == "" || r.name == a.Name) {
+		return r, nil
+	}
+	r, err := upsertAccount(ctx, tx, a, formatTime(w.db.now()))
+	if err != nil {
+		return accountRow{}, fmt.Errorf("account: %w", err)
+	}
+	newAccounts[key] = r
+	return r, nil
+}
+
+func upsertAccount(ctx context.Context, tx *sql.Tx, a archive.Account, now string) (accountRow, error) {
+	var r accountRow
+	var err error
+	if a.PlatformID != "" {
+		err = tx.QueryRowContext(ctx, `SELECT id, handle, name FROM accounts WHERE platform = ? AND platform_id = ?`, a.Platform, a.PlatformID).Scan(&r.id, &r.handle, &r.name)
+		if errors.Is(err, sql.ErrNoRows) && a.Handle != "" {
+			// An account known so far by its handle alone gets its id.
+			err = tx.QueryRowContext(ctx, `SELECT id, handle, name FROM accounts WHERE platform = ? AND handle_lc = ? AND platform_id = ''`,
+				a.Platform, strings.ToLower(a.Handle)).Scan(&r.id, &r.handle, &r.name)
+			if err == nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE accounts SET platform_id = ?, updated_at = ? WHERE id = ?`, a.PlatformID, now, r.id); err != nil {
+					return r, err
+				}
+			}
+		}
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT id, handle, name FROM accounts WHERE platform = ? AND handle_lc = ? ORDER BY platform_id <> '' DESC, id LIMIT 1`,
+			a.Platform, strings.ToLower(a.Handle)).Scan(&r.id, &r.handle, &r.name)
+	}
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := tx.ExecContext(ctx, `INSERT INTO accounts(platform, platform_id, handle, handle_lc, name, first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			a.Platform, a.PlatformID, a.Handle, strings.ToLower(a.Handle), a.Name, now, now)
+		if err != nil {
+			return r, err
+		}
+		r.id, err = res.LastInsertId()
+		r.handle, r.name = a.Handle, a.Name
+		return r, err
+	case err != nil:
+		return r, err
+	}
+	if (a.Handle != "" && a.Handle != r.handle) || (a.Name != "" && a.Name != r.name) {
+		if a.Handle != "" {
+			r.handle = a.Handle
+		}
+		if a.Name != "" {
+			r.name = a.Name
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET handle = ?, handle_lc = ?, name = ?, updated_at = ? WHERE id = ?`,
+			r.handle, strings.ToLower(r.handle), r.name, now, r.id); err != nil {
+			return r, err
+		}
+		// Posts archived before the author's handle was known get it now.
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET handle = ?, author_name = ? WHERE account_id = ? AND handle = ''`, r.handle, r.name, r.id); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// indexPending adds posts not yet in the full-text index to it, in one
+// statement: much faster than a trigger per row.
+func indexPending(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO posts_fts(rowid, text, author, previous)
+		SELECT ord, text, author, previous FROM posts WHERE fts = 0`); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET fts = 1 WHERE fts = 0`); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,241 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/verbatim-archive/verbatim/archive"
+)
+
+// SearchQuery is a full-text search with filters.
+type SearchQuery struct {
+	Text     string    // user query syntax (see ParseQuery); empty lists by filters
+	Account  string    // handle, with or without "@", any case
+	Since    time.Time // inclusive
+	Until    time.Time // exclusive
+	Deleted  bool      // only posts deleted at source
+	Edited   bool      // only posts with more than one version
+	HasMedia bool      // only posts with media
+	Limit    int       // default 20, at most 1000
+	Offset   int
+	// PostURL is the template for result URLs (archive.DefaultPostURL when empty).
+	PostURL string
+}
+
+// SearchResult is a page of results, newest first, and the total count.
+type SearchResult struct {
+	Total   int                   `json:"total"`
+	Results []archive.PostSummary `json:"results"`
+}
+
+// Search runs a full-text query. Matches are ordered newest first, which
+// FTS5 delivers in index order, so a query stops after the page it needs.
+func (db *DB) Search(ctx context.Context, q SearchQuery) (SearchResult, error) {
+	var res SearchResult
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	if q.Limit > 1000 {
+		q.Limit = 1000
+	}
+	if q.PostURL == "" {
+		q.PostURL = archive.DefaultPostURL
+	}
+	var where []string
+	var args []any
+	useFTS := strings.TrimSpace(q.Text) != ""
+	key := "p.ord"
+	if useFTS {
+		match, err := ParseQuery(q.Text)
+		if err != nil {
+			return res, err
+		}
+		where = append(where, "posts_fts MATCH ?")
+		args = append(args, match)
+		key = "posts_fts.rowid"
+	}
+	if !q.Since.IsZero() {
+		where = append(where, key+" >= ?", "p.created_at >= ?")
+		args = append(args, archive.SnowflakeAt(q.Since), formatTime(q.Since))
+	}
+	if !q.Until.IsZero() {
+		if q.Until.UnixMilli() > twitterEpoch.UnixMilli() {
+			where = append(where, key+" < ?")
+			args = append(args, archive.SnowflakeAt(q.Until)+1<<22)
+		}
+		where = append(where, "p.created_at < ?")
+		args = append(args, formatTime(q.Until))
+	}
+	if q.Account != "" {
+		where = append(where, "p.account_id IN (SELECT id FROM accounts WHERE handle_lc = ?)")
+		args = append(args, archive.NormalizeHandle(q.Account))
+	}
+	if q.Deleted {
+		where = append(where, "p.status = 'deleted'")
+	}
+	if q.Edited {
+		where = append(where, "(p.versions > 1 OR p.edit_ids LIKE '% %')")
+	}
+	if q.HasMedia {
+		where = append(where, "p.has_media = 1")
+	}
+	from := "posts p"
+	snippet := "''"
+	if useFTS {
+		from = "posts_fts JOIN posts p ON p.ord = posts_fts.rowid"
+		snippet = "snippet(posts_fts, -1, char(2), char(3), '…', 24)"
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT p.id, p.platform, p.handle, p.created_at, p.text, p.status, `+snippet+`
+		FROM `+from+cond+` ORDER BY `+key+` DESC LIMIT ? OFFSET ?`, append(args, q.Limit, q.Offset)...)
+	if err != nil {
+		return res, searchErr(err)
+	}
+	defer rows.Close()
+	res.Results = []archive.PostSummary{}
+	for rows.Next() {
+		var s archive.PostSummary
+		var created string
+		if err := rows.Scan(&s.ID, &s.Platform, &s.Handle, &created, &s.Text, &s.Status, &s.Snippet); err != nil {
+			return res, searchErr(err)
+		}
+		s.CreatedAt = parseTime(created)
+		s.URL = archive.PostURL(q.PostURL, s.Handle, s.ID)
+		res.Results = append(res.Results, s)
+	}
+	if err := rows.Err(); err != nil {
+		return res, searchErr(err)
+	}
+	if len(res.Results) < q.Limit && (q.Offset == 0 || len(res.Results) > 0) {
+		res.Total = q.Offset + len(res.Results)
+		return res, nil
+	}
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM `+from+cond, args...).Scan(&res.Total); err != nil {
+		return res, searchErr(err)
+	}
+	return res, nil
+}
+
+var twitterEpoch = time.UnixMilli(1288834974657)
+
+// searchErr keeps FTS5's complaints to one line.
+func searchErr(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "fts5") {
+		return qerr("%s", strings.TrimSpace(msg[strings.Index(msg, "fts5"):]))
+	}
+	return fmt.Errorf("search: %w", friendly(err))
+}
+
+// Post returns everything archived about a post, by the id of any of its
+// versions, or archive.ErrNotFound.
+func (db *DB) Post(ctx context.Context, id, postURL string) (archive.PostDetail, error) {
+	var d archive.PostDetail
+	if postURL == "" {
+		postURL = archive.DefaultPostURL
+	}
+	id = strings.TrimSpace(id)
+	var ord int64
+	err := db.db.QueryRowContext(ctx, `SELECT post_ord FROM post_versions WHERE id = ?
+		UNION ALL SELECT ord FROM posts WHERE id = ?
+		UNION ALL SELECT post_ord FROM edit_links WHERE id = ? LIMIT 1`, id, id, id).Scan(&ord)
+	if err != nil {
+		return d, fmt.Errorf("post %s: %w", id, notFound(err))
+	}
+	var created, firstSeen, lastSeen, editIDs string
+	var statusAt, authorID sql.NullString
+	err = db.db.QueryRowContext(ctx, `SELECT p.id, p.platform, p.handle, p.author_name, a.platform_id, p.created_at, p.text, p.status,
+			p.status_at, p.latest_id, p.edit_ids, p.first_seen, p.last_seen
+		FROM posts p LEFT JOIN accounts a ON a.id = p.account_id WHERE p.ord = ?`, ord).Scan(
+		&d.ID, &d.Platform, &d.Handle, &d.AuthorName, &authorID, &created, &d.Text, &d.Status,
+		&statusAt, &d.LatestID, &editIDs, &firstSeen, &lastSeen)
+	if err != nil {
+		return d, fmt.Errorf("post %s: %w", id, notFound(err))
+	}
+	d.AuthorID = authorID.String
+	d.CreatedAt = parseTime(created)
+	d.FirstSeen = parseTime(firstSeen)
+	d.LastSeen = parseTime(lastSeen)
+	if statusAt.Valid {
+		t := parseTime(statusAt.String)
+		d.StatusAt = &t
+	}
+	d.EditHistory = strings.Fields(editIDs)
+	d.URL = archive.PostURL(postURL, d.Handle, d.ID)
+
+	rows, err := db.db.QueryContext(ctx, `SELECT id, seq, created_at, text, first_seen, capture_id, page, detail
+		FROM post_versions WHERE post_ord = ? ORDER BY seq, created_at`, ord)
+	if err != nil {
+		return d, fmt.Errorf("post %s: %w", id, err)
+	}
+	defer rows.Close()
+	d.Versions = []archive.Version{}
+	for rows.Next() {
+		var v archive.Version
+		var created, seen, detail string
+		var capID sql.NullInt64
+		if err := rows.Scan(&v.ID, &v.Seq, &created, &v.Text, &seen, &capID, &v.Page, &detail); err != nil {
+			return d, fmt.Errorf("post %s: %w", id, err)
+		}
+		v.CreatedAt = parseTime(created)
+		v.FirstSeen = parseTime(seen)
+		v.CaptureID = capID.Int64
+		var vd versionDetail
+		if err := json.Unmarshal([]byte(detail), &vd); err == nil {
+			v.Media = vd.Media
+			v.ReplyToID = vd.ReplyToID
+			v.QuotedID = vd.QuotedID
+		}
+		d.Versions = append(d.Versions, v)
+	}
+	if err := rows.Err(); err != nil {
+		return d, fmt.Errorf("post %s: %w", id, err)
+	}
+	caps, err := db.capturesWhere(ctx, `c.post_ord = ? OR c.id IN (SELECT capture_id FROM post_versions WHERE post_ord = ?)`, ord, ord)
+	if err != nil {
+		return d, fmt.Errorf("post %s: %w", id, err)
+	}
+	d.Captures = []archive.CaptureSummary{}
+	for _, c := range caps {
+		arts := c.Artifacts
+		if arts == nil {
+			arts = []archive.Artifact{}
+		}
+		d.Captures = append(d.Captures, archive.CaptureSummary{ID: c.ID, Kind: c.Kind, Target: c.Target, At: c.At, Verdict: c.Verdict, Artifacts: arts})
+	}
+	return d, nil
+}
+
+// Stats counts what the archive holds.
+type Stats struct {
+	Accounts  int `json:"accounts"`
+	Posts     int `json:"posts"`
+	Versions  int `json:"versions"`
+	Deleted   int `json:"deleted"`
+	Captures  int `json:"captures"`
+	Artifacts int `json:"artifacts"`
+}
+
+// Stats returns counts of what the archive holds.
+func (db *DB) Stats(ctx context.Context) (Stats, error) {
+	var s Stats
+	err := db.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM accounts), (SELECT count(*) FROM posts), (SELECT count(*) FROM post_versions),
+		(SELECT count(*) FROM posts WHERE status = 'deleted'), (SELECT count(*) FROM captures), (SELECT count(*) FROM artifacts)`).Scan(
+		&s.Accounts, &s.Posts, &s.Versions, &s.Deleted, &s.Captures, &s.Artifacts)
+	if err != nil {
+		return s, fmt.Errorf("stats: %w", friendly(err))
+	}
+	return s, nil
+}

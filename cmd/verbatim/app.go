@@ -1,0 +1,353 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/verbatim-archive/verbatim/archive/blob"
+	"github.com/verbatim-archive/verbatim/archive/sqlite"
+	"github.com/verbatim-archive/verbatim/config"
+)
+
+// Exit codes, as in the CLI contract.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitError    = 2
+)
+
+// app is what every subcommand gets: the environment, the streams and, once
+// the global flags are read, the configuration.
+type app struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+
+	dataFlag   string
+	configFlag string
+	logFormat  string
+	cfg        config.Config
+	log        *slog.Logger
+}
+
+// command is one subcommand.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, a *app, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "run the pipeline on built-in sample data", runDemo},
+		{"import", "import X API v2/v1.1 JSON(L) or an X archive tweets.js", runImport},
+		{"search", "full-text search of archived posts", runSearch},
+		{"show", "a post with its versions, captures, artifacts and hashes", runShow},
+		{"stats", "what the archive holds", runStats},
+		{"config", "show the effective configuration (secrets redacted)", runConfig},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// usageError is a mistake in how the command was called.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// findingsError means the command worked and found something wrong: exit 1.
+type findingsError struct{ msg string }
+
+func (e *findingsError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	// Global flags may come before the subcommand.
+	gfs := flag.NewFlagSet("verbatim", flag.ContinueOnError)
+	gfs.SetOutput(io.Discard)
+	a.globalFlags(gfs)
+	if err := gfs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			a.usage(stdout)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "verbatim: %v\n", err)
+		return exitError
+	}
+	rest := gfs.Args()
+	if len(rest) == 0 {
+		a.usage(stderr)
+		return exitError
+	}
+	name := rest[0]
+	if name == "help" || name == "-h" {
+		a.usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name != name {
+			continue
+		}
+		err := c.run(ctx, a, rest[1:])
+		return a.exit(err)
+	}
+	fmt.Fprintf(stderr, "verbatim: unknown command %q (run 'verbatim help' for the list)\n", name)
+	return exitError
+}
+
+func (a *app) exit(err error) int {
+	var ue *usageError
+	var fe *findingsError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &fe):
+		fmt.Fprintf(a.stderr, "verbatim: %s\n", oneLine(fe.msg))
+		return exitFindings
+	case errors.As(err, &ue):
+		fmt.Fprintf(a.stderr, "verbatim: %s\n", oneLine(ue.msg))
+		return exitError
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(a.stderr, "verbatim: interrupted")
+		return exitError
+	}
+	var re *reportedError
+	if errors.As(err, &re) {
+		return exitError
+	}
+	fmt.Fprintf(a.stderr, "verbatim: %s\n", oneLine(err.Error()))
+	return exitError
+}
+
+// oneLine keeps an error to a single line.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		rest := strings.Count(s[i:], "\n")
+		s = s[:i] + fmt.Sprintf(" (and %d more)", rest)
+	}
+	return s
+}
+
+func (a *app) usage(w io.Writer) {
+	fmt.Fprintf(w, "verbatim: an evidence-grade archive of official posts, and a checker of the articles that quote them.\n\n")
+	fmt.Fprintf(w, "Usage: verbatim [--data DIR] [--config FILE] COMMAND [flags] [args]\n\nCommands:\n")
+	cs := commands()
+	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	for _, c := range cs {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'verbatim COMMAND -h' for a command's flags. Exit status: 0 ok, 1 findings, 2 error.\n")
+}
+
+func (a *app) globalFlags(fs *flag.FlagSet) {
+	fs.StringVar(&a.dataFlag, "data", a.dataFlag, "data directory (env VERBATIM_DATA; default ./verbatim-data)")
+	fs.StringVar(&a.configFlag, "config", a.configFlag, "YAML configuration file (env VERBATIM_CONFIG)")
+	fs.StringVar(&a.logFormat, "log-format", a.logFormat, "log format: auto, text or json")
+}
+
+// flags returns a flag set for a subcommand that also takes the global flags.
+func (a *app) flags(name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	a.globalFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(a.stderr, "Usage: verbatim %s [flags] %s\n\nFlags:\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse reads flags placed anywhere among the arguments ("search vance
+// --account VP") and returns the positional arguments. Everything after a
+// lone "--" is positional.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var tail []string
+	for i, s := range args {
+		if s == "--" {
+			args, tail = args[:i], args[i+1:]
+			break
+		}
+	}
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usagef("%s: %v", fs.Name(), err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return append(pos, tail...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// setup loads the configuration and the logger; subcommands call it after
+// parsing their flags.
+func (a *app) setup() error {
+	getenv := a.getenv
+	if a.dataFlag != "" {
+		orig := getenv
+		getenv = func(k string) string {
+			if k == "VERBATIM_DATA" {
+				return a.dataFlag
+			}
+			return orig(k)
+		}
+	}
+	if a.logFormat != "" {
+		orig := getenv
+		getenv = func(k string) string {
+			if k == "VERBATIM_LOG_FORMAT" {
+				return a.logFormat
+			}
+			return orig(k)
+		}
+	}
+	cfg, err := config.Load(a.configFlag, getenv)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	a.cfg = cfg
+	a.log = newLogger(a.stderr, cfg.Log.Format, cfg.Log.Level)
+	return nil
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: lv}
+	if format == "json" || (format != "text" && !isTerminal(w)) {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// store is the opened archive: database and blobs.
+type store struct {
+	db    *sqlite.DB
+	blobs *blob.Store
+}
+
+func (s *store) Close() error { return s.db.Close() }
+
+// openStore opens the archive in the configured data directory, creating it
+// on first use. Blobs come first, so a directory that cannot be written
+// fails before the database is touched.
+func (a *app) openStore(ctx context.Context) (*store, error) {
+	dir := a.cfg.DataDir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dir, unwrapPath(err))
+	}
+	blobs, err := blob.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "verbatim.db"), sqlite.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	return &store{db: db, blobs: blobs}, nil
+}
+
+// openExisting opens an archive that must already exist (search, show).
+func (a *app) openExisting(ctx context.Context) (*store, error) {
+	path := filepath.Join(a.cfg.DataDir, "verbatim.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no archive in %s (import something first, or set --data / VERBATIM_DATA)", a.cfg.DataDir)
+	}
+	return a.openStore(ctx)
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v := bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += "+" + s.Value[:12]
+			}
+		}
+		if v != "" {
+			return v
+		}
+	}
+	return "(devel)"
+}
+
+func runVersion(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("version", "")
+	if _, err := parse(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "verbatim %s (schema %d)\n", version(), sqlite.SchemaVersion())
+	return nil
+}
+
+func runConfig(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("config", "show")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || pos[0] != "show" {
+		return usagef("usage: verbatim config show")
+	}
+	if err := a.setup(); err != nil {
+		return err
+	}
+	b, err := a.cfg.ShowYAML()
+	if err != nil {
+		return err
+	}
+	_, err = a.stdout.Write(b)
+	return err
+}
+
+// formatFlag adds --format with the given choices.
+func formatFlag(fs *flag.FlagSet, choices ...string) *string {
+	return fs.String("format", choices[0], "output format: "+strings.Join(choices, ", "))
+}
+
+func checkFormat(f string, choices ...string) error {
+	for _, c := range choices {
+		if f == c {
+			return nil
+		}
+	}
+	return usagef("--format %q: choose one of %s", f, strings.Join(choices, ", "))
+}
