@@ -44,12 +44,13 @@ type Account struct {
 
 // Media is a photo, video or animated GIF attached to a post.
 type Media struct {
-	Key        string // v2 media_key, or the v1.1 id_str
-	Type       string // photo, video, animated_gif
-	URL        string // image URL, or the best video variant
-	PreviewURL string
-	ShortURL   string // the t.co link that stands in the text
-	DisplayURL string // pic.twitter.com/SLUG
+	Key        string `json:"key"`                   // v2 media_key, or the v1.1 id_str
+	Type       string `json:"type,omitempty"`        // photo, video, animated_gif
+	URL        string `json:"url,omitempty"`         // image URL, or the best video variant
+	PreviewURL string `json:"preview_url,omitempty"` // a video's still image
+	ShortURL   string `json:"short_url,omitempty"`   // the t.co link that stands in the text
+	DisplayURL string `json:"display_url,omitempty"` // pic.twitter.com/SLUG
+	AltText    string `json:"alt_text,omitempty"`    // the description the author gave
 }
 
 // Post is one version of a post as seen in a source: the unit that importers

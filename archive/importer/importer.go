@@ -420,13 +420,23 @@ func (d *decoder) page(data []byte, format string, line int) error {
 		for _, e := range p.Errors {
 			d.res.APIErrors = append(d.res.APIErrors, fmt.Sprintf("line %d: %s", line, e.Error()))
 		}
+		seen := make(map[string]bool, len(p.Posts))
 		for _, post := range p.Posts {
+			if seen[post.ID] {
+				continue
+			}
+			seen[post.ID] = true
 			if err := d.add(post, line); err != nil {
 				return err
 			}
 		}
-		// Other versions and referenced posts come along in includes.
+		// Other versions and referenced posts come along in includes
+		// (which may repeat posts in data).
 		for _, post := range p.Included {
+			if seen[post.ID] {
+				continue
+			}
+			seen[post.ID] = true
 			if err := d.add(post, line); err != nil {
 				return err
 			}

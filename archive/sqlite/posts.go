@@ -148,6 +148,12 @@ func (w *PostWriter) writeOne(ctx context.Context, tx *sql.Tx, st *txStmts, newA
 	if p.Platform == "" {
 		p.Platform = archive.PlatformX
 	}
+	if p.CreatedAt.IsZero() {
+		// Responses with default fields carry no time; a snowflake id does.
+		if t, ok := archive.SnowflakeTime(p.ID); ok && p.Platform == archive.PlatformX {
+			p.CreatedAt = t
+		}
+	}
 	root := p.RootID()
 	var ord int64
 	if len(p.EditHistory) == 0 {

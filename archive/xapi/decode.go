@@ -400,6 +400,7 @@ type rawMedia struct {
 	Type            flexString `json:"type"`
 	URL             flexString `json:"url"`
 	PreviewImageURL flexString `json:"preview_image_url"`
+	AltText         flexString `json:"alt_text"`
 	Variants        []struct {
 		BitRate     flexInt    `json:"bit_rate"`
 		ContentType flexString `json:"content_type"`
@@ -459,6 +460,7 @@ func (t *rawTweet) post(users map[string]archive.Account, media map[string]rawMe
 			m.Type = string(inc.Type)
 			m.URL = string(inc.URL)
 			m.PreviewURL = string(inc.PreviewImageURL)
+			m.AltText = string(inc.AltText)
 			if best := inc.bestVariant(); best != "" {
 				m.URL = best
 			}

@@ -83,6 +83,7 @@ func TestDecodePage(t *testing.T) {
 							URL:        "https://pbs.twimg.com/media/HBaku01XsAAvp1x.jpg",
 							ShortURL:   "https://t.co/Qm3Xk8RpLa",
 							DisplayURL: "pic.twitter.com/Qm3Xk8RpLa",
+							AltText:    "The Vice President greeted on the tarmac in Baku",
 						}},
 					},
 				},

@@ -58,6 +58,9 @@ func ReadTweetsJSWith(r io.Reader, opts ArchiveOptions, fn func(archive.Post) er
 		}
 	}
 	if err := closeArray(dec, base); err != nil {
+		if i == 0 {
+			return fmt.Errorf("read tweets.js: %w", err)
+		}
 		return fmt.Errorf("read tweets.js: after element %d: %w", i-1, err)
 	}
 	return nil

@@ -212,6 +212,7 @@ func TestReadTweetsJSErrors(t *testing.T) {
 		{"not an archive file", `{"id":"1"}`, "does not start with window.YTD", nil},
 		{"wrong prefix", `var tweets = [{"id":"1"}]`, "prefix", nil},
 		{"prefix only", `window.YTD.tweets.part0 = `, "truncated", nil},
+		{"array never closed", `window.YTD.tweets.part0 = [`, "read tweets.js: truncated: the array is not closed", nil},
 		{"object after prefix", `window.YTD.tweets.part0 = {"id":"1"}`, "want a JSON array", nil},
 		{"missing id names the index", `window.YTD.tweets.part0 = [{"tweet":{"id":"1"}},{"tweet":{"full_text":"x"}}]`, "element 1: missing id", []string{"1"}},
 		{"bad created_at", `window.YTD.tweets.part0 = [{"tweet":{"id":"1","created_at":"2026-02-10"}}]`, "element 0: id 1: created_at", nil},
