@@ -38,6 +38,16 @@ func (s *WriteStats) Add(o WriteStats) {
 type PostWriter struct {
 	db       *DB
 	accounts map[string]accountRow
+	// pending holds new posts of the open transaction that are not yet in
+	// the full-text index. They go in with one statement at the end: FTS5
+	// flushes its buffer whenever another statement starts, so indexing
+	// post by post between other writes leaves many tiny segments to merge.
+	pending []ftsRow
+}
+
+type ftsRow struct {
+	ord          int64
+	text, author string
 }
 
 type accountRow struct {
@@ -82,6 +92,7 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 	err := w.db.tx(ctx, func(tx *sql.Tx) error {
 		stats = WriteStats{}
 		clear(newAccounts)
+		w.pending = w.pending[:0]
 		var st txStmts
 		defer st.close()
 		var err error
@@ -104,14 +115,7 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 			return err
 		}
 		now := formatTime(w.db.now())
-		for i := range items {
-			if i%256 == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
-			added, err := w.writeOne(ctx, tx, &st, newAccounts, &items[i], now)
-			if err != nil {
-				return fmt.Errorf("post %s: %w", items[i].Post.ID, err)
-			}
+		count := func(added addResult) {
 			switch added {
 			case addedPost:
 				stats.Posts++
@@ -121,7 +125,49 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 				stats.Unchanged++
 			}
 		}
-		return indexPending(ctx, tx)
+		// Runs of plain posts (a one-entry edit history: the common case)
+		// go in multi-row statements; anything else, one by one.
+		var run []*Item
+		flush := func() error {
+			if len(run) == 0 {
+				return nil
+			}
+			res, err := w.writeRun(ctx, tx, newAccounts, run, now)
+			if err != nil {
+				return err
+			}
+			for _, r := range res {
+				count(r)
+			}
+			run = run[:0]
+			return nil
+		}
+		for i := range items {
+			if i%256 == 0 && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			it := &items[i]
+			if isPlain(&it.Post) {
+				if run = append(run, it); len(run) == runSize {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			added, err := w.writeOne(ctx, tx, &st, newAccounts, it, now)
+			if err != nil {
+				return fmt.Errorf("post %s: %w", it.Post.ID, err)
+			}
+			count(added)
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		return w.flushFTS(ctx, tx)
 	})
 	if err != nil {
 		return WriteStats{}, fmt.Errorf("write posts: %w", err)
@@ -130,6 +176,123 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 		w.accounts[k] = v
 	}
 	return stats, nil
+}
+
+// runSize is how many posts one multi-row INSERT carries (16 values each,
+// well under SQLite's limit on variables).
+const runSize = 128
+
+// isPlain reports a post that is its own first and only known version.
+func isPlain(p *archive.Post) bool {
+	return len(p.EditHistory) == 1 && p.EditHistory[0] == p.ID && p.ID != "" &&
+		(p.Platform == "" || p.Platform == archive.PlatformX) && !p.CreatedAt.IsZero()
+}
+
+// writeRun writes plain posts with one multi-row INSERT for the posts and
+// one for their versions, then falls back to the per-post path for any
+// whose post already existed but whose version was new.
+func (w *PostWriter) writeRun(ctx context.Context, tx *sql.Tx, newAccounts map[string]accountRow, run []*Item, now string) ([]addResult, error) {
+	var pq, vq strings.Builder
+	pq.WriteString(`INSERT INTO posts(ord, id, platform, account_id, handle, author_name, created_at, latest_id, text, lang,
+		versions, edit_ids, has_media, status, first_seen, last_seen) VALUES `)
+	vq.WriteString(`INSERT OR IGNORE INTO post_versions(id, post_ord, seq, created_at, text, capture_id, page, first_seen, detail) VALUES `)
+	pargs := make([]any, 0, len(run)*15)
+	vargs := make([]any, 0, len(run)*8)
+	ords := make([]int64, len(run))
+	for i, it := range run {
+		p := &it.Post
+		p.Platform = archive.PlatformX
+		ord := archive.OrderKey(p.Platform, p.ID, p.CreatedAt)
+		ords[i] = ord
+		acct, err := w.account(ctx, tx, newAccounts, p.Author)
+		if err != nil {
+			return nil, fmt.Errorf("post %s: %w", p.ID, err)
+		}
+		handle, name := p.Author.Handle, p.Author.Name
+		if handle == "" {
+			handle = acct.handle
+		}
+		if name == "" {
+			name = acct.name
+		}
+		var acctID, capID any
+		if acct.id != 0 {
+			acctID = acct.id
+		}
+		if it.CaptureID != 0 {
+			capID = it.CaptureID
+		}
+		hasMedia := 0
+		if len(p.Media) > 0 {
+			hasMedia = 1
+		}
+		detail, err := marshalDetail(p)
+		if err != nil {
+			return nil, err
+		}
+		created := formatTime(p.CreatedAt)
+		if i > 0 {
+			pq.WriteByte(',')
+			vq.WriteByte(',')
+		}
+		pq.WriteString("(?,?,?,?,?,?,?,?,?,?,1,?,?,'live',?,?)")
+		pargs = append(pargs, ord, p.ID, p.Platform, acctID, handle, name, created, p.ID, p.Text, p.Lang, p.ID, hasMedia, now, now)
+		vq.WriteString("(?,?,0,?,?,?,?,?,?)")
+		vargs = append(vargs, p.ID, ord, created, p.Text, capID, it.Page, now, detail)
+	}
+	pq.WriteString(" ON CONFLICT DO NOTHING RETURNING ord")
+	vq.WriteString(" RETURNING id")
+	newPosts, err := returned[int64](ctx, tx, pq.String(), pargs)
+	if err != nil {
+		return nil, err
+	}
+	newVersions, err := returned[string](ctx, tx, vq.String(), vargs)
+	if err != nil {
+		return nil, err
+	}
+	done := make(map[int64]bool, len(newPosts))
+	for i := range run {
+		if newPosts[ords[i]] && !done[ords[i]] {
+			done[ords[i]] = true
+			w.pending = append(w.pending, ftsRow{ords[i], pargs[i*14+8].(string), pargs[i*14+4].(string) + " " + pargs[i*14+5].(string)})
+		}
+	}
+	out := make([]addResult, len(run))
+	for i, it := range run {
+		switch {
+		case newPosts[ords[i]]:
+			delete(newPosts, ords[i]) // a repeat later in the run is not new
+			out[i] = addedPost
+		case newVersions[it.Post.ID]:
+			// The post was known from a later version: this is its original.
+			if err := w.refreshPost(ctx, tx, ords[i], it.Post.EditHistory, now); err != nil {
+				return nil, fmt.Errorf("post %s: %w", it.Post.ID, err)
+			}
+			out[i] = addedVersion
+		default:
+			out[i] = addedNothing
+		}
+		delete(newVersions, it.Post.ID)
+	}
+	return out, nil
+}
+
+// returned runs an INSERT … RETURNING and collects the returned keys.
+func returned[K comparable](ctx context.Context, tx *sql.Tx, q string, args []any) (map[K]bool, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[K]bool)
+	for rows.Next() {
+		var k K
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, rows.Err()
 }
 
 type addResult int
@@ -205,6 +368,9 @@ func (w *PostWriter) writeOne(ctx context.Context, tx *sql.Tx, st *txStmts, newA
 	n, err := res.RowsAffected()
 	if err != nil {
 		return 0, err
+	}
+	if n == 1 {
+		w.pending = append(w.pending, ftsRow{ord, p.Text, handle + " " + name})
 	}
 	detail, err := marshalDetail(p)
 	if err != nil {
@@ -286,6 +452,10 @@ func jsonString(s string) string {
 // refreshPost merges posts that turn out to be versions of this one, then
 // recomputes the post's newest text, earlier texts, edit ids and status.
 func (w *PostWriter) refreshPost(ctx context.Context, tx *sql.Tx, ord int64, history []string, now string) error {
+	// The triggers that keep the index in step need the row indexed first.
+	if err := w.flushFTS(ctx, tx); err != nil {
+		return err
+	}
 	var rootID, editIDs, status string
 	if err := tx.QueryRowContext(ctx, `SELECT id, edit_ids, status FROM posts WHERE ord = ?`, ord).Scan(&rootID, &editIDs, &status); err != nil {
 		return err
@@ -391,6 +561,9 @@ func (w *PostWriter) account(ctx context.Context, tx *sql.Tx, newAccounts map[st
 	if r, ok := w.accounts[key]; ok && (a.Handle == "" || r.handle == a.Handle) && (a.Name == "" || r.name == a.Name) {
 		return r, nil
 	}
+	if err := w.flushFTS(ctx, tx); err != nil { // upsertAccount may update posts
+		return accountRow{}, err
+	}
 	r, err := upsertAccount(ctx, tx, a, formatTime(w.db.now()))
 	if err != nil {
 		return accountRow{}, fmt.Errorf("account: %w", err)
@@ -450,15 +623,25 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a archive.Account, now strin
 	return r, nil
 }
 
-// indexPending adds posts not yet in the full-text index to it, in one
-// statement: much faster than a trigger per row.
-func indexPending(ctx context.Context, tx *sql.Tx) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO posts_fts(rowid, text, author, previous)
-		SELECT ord, text, author, previous FROM posts WHERE fts = 0`); err != nil {
-		return fmt.Errorf("index: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE posts SET fts = 1 WHERE fts = 0`); err != nil {
-		return fmt.Errorf("index: %w", err)
+// flushFTS adds the pending new posts to the full-text index.
+func (w *PostWriter) flushFTS(ctx context.Context, tx *sql.Tx) error {
+	const chunk = 4000 // 3 variables a row, under SQLite's 32766
+	for len(w.pending) > 0 {
+		rows := w.pending[:min(chunk, len(w.pending))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO posts_fts(rowid, text, author, previous) VALUES `)
+		args := make([]any, 0, len(rows)*3)
+		for i, r := range rows {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(?,?,?,'')")
+			args = append(args, r.ord, r.text, r.author)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("index: %w", err)
+		}
+		w.pending = w.pending[len(rows):]
 	}
 	return nil
 }

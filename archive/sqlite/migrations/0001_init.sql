@@ -65,11 +65,9 @@ CREATE TABLE posts (
 	status         TEXT NOT NULL DEFAULT 'live', -- live, edited, deleted, unavailable
 	status_at      TEXT,                     -- when the status was first noticed
 	first_seen     TEXT NOT NULL,
-	last_seen      TEXT NOT NULL,
-	fts            INTEGER NOT NULL DEFAULT 0 -- 1 once the post is in posts_fts
+	last_seen      TEXT NOT NULL
 );
 CREATE INDEX posts_account ON posts(account_id, ord);
-CREATE INDEX posts_unindexed ON posts(ord) WHERE fts = 0;
 
 -- One row per version id seen. seq is the position in the edit history.
 CREATE TABLE post_versions (
@@ -121,14 +119,14 @@ CREATE VIRTUAL TABLE posts_fts USING fts5(
 	content='posts', content_rowid='ord',
 	tokenize='unicode61 remove_diacritics 2'
 );
--- New posts are indexed in bulk at the end of each write transaction
--- (IndexPending), which is several times faster than a trigger per row; the
--- triggers keep already indexed rows in step when they change or go.
-CREATE TRIGGER posts_ad AFTER DELETE ON posts WHEN old.fts = 1 BEGIN
+-- New posts are added to the index by the writer, many rows a statement
+-- (several times faster than a trigger a row); these triggers keep indexed
+-- rows in step when they change or go.
+CREATE TRIGGER posts_ad AFTER DELETE ON posts BEGIN
 	INSERT INTO posts_fts(posts_fts, rowid, text, author, previous)
 	VALUES ('delete', old.ord, old.text, old.author, old.previous);
 END;
-CREATE TRIGGER posts_au AFTER UPDATE OF text, handle, author_name, previous ON posts WHEN old.fts = 1 BEGIN
+CREATE TRIGGER posts_au AFTER UPDATE OF text, handle, author_name, previous ON posts BEGIN
 	INSERT INTO posts_fts(posts_fts, rowid, text, author, previous)
 	VALUES ('delete', old.ord, old.text, old.author, old.previous);
 	INSERT INTO posts_fts(rowid, text, author, previous)
