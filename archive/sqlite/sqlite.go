@@ -50,7 +50,8 @@ type DB struct {
 type Options struct {
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
-	// ReadOnly opens the database without write access (and without migrating).
+	// ReadOnly opens the database immutable and without write access (and
+	// without migrating), for archives on read-only media.
 	ReadOnly bool
 	// BusyTimeout is how long a writer waits for another process's lock.
 	BusyTimeout time.Duration
@@ -85,7 +86,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	q.Set("_txlock", "immediate")
 	if opt.ReadOnly {
+		// Read-only media: no -wal or -shm can be made, so the file is
+		// read as it stands (a checkpointed archive, as backups are).
 		q.Set("mode", "ro")
+		q.Set("immutable", "1")
 	}
 	dsn := "file:" + path + "?" + q.Encode()
 	sdb, err := sql.Open("sqlite", dsn)

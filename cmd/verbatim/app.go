@@ -134,14 +134,17 @@ func (a *app) exit(err error) int {
 	return exitError
 }
 
-// oneLine keeps an error to a single line.
+// oneLine keeps an error to a single line; several problems (a config
+// with many mistakes) are joined with "; ".
 func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		rest := strings.Count(s[i:], "\n")
-		s = s[:i] + fmt.Sprintf(" (and %d more)", rest)
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+		if i > 0 {
+			lines[i] = strings.TrimPrefix(lines[i], "config: ")
+		}
 	}
-	return s
+	return strings.Join(lines, "; ")
 }
 
 func (a *app) usage(w io.Writer) {
@@ -258,13 +261,16 @@ type store struct {
 
 func (s *store) Close() error { return s.db.Close() }
 
-// openStore opens the archive in the configured data directory, creating it
-// on first use. Blobs come first, so a directory that cannot be written
-// fails before the database is touched.
+// openStore opens the archive in the configured data directory for
+// writing, creating it on first use. A directory that cannot be written
+// fails here, before the database or the blobs are touched.
 func (a *app) openStore(ctx context.Context) (*store, error) {
 	dir := a.cfg.DataDir
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, unwrapPath(err))
+	}
+	if err := checkWritable(dir); err != nil {
+		return nil, fmt.Errorf("data directory %s is not writable: %w", dir, err)
 	}
 	blobs, err := blob.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
@@ -277,13 +283,34 @@ func (a *app) openStore(ctx context.Context) (*store, error) {
 	return &store{db: db, blobs: blobs}, nil
 }
 
-// openExisting opens an archive that must already exist (search, show).
-func (a *app) openExisting(ctx context.Context) (*store, error) {
-	path := filepath.Join(a.cfg.DataDir, "verbatim.db")
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("no archive in %s (import something first, or set --data / VERBATIM_DATA)", a.cfg.DataDir)
+// checkWritable creates and removes a file in dir.
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".verbatim-write-check-*")
+	if err != nil {
+		return unwrapPath(err)
 	}
-	return a.openStore(ctx)
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// openExisting opens an archive that must already exist, for reading
+// (search, show). On read-only media (a mounted evidence copy) it opens the
+// database immutable, read-only.
+func (a *app) openExisting(ctx context.Context) (*store, error) {
+	dir := a.cfg.DataDir
+	path := filepath.Join(dir, "verbatim.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no archive in %s (import something first, or set --data / VERBATIM_DATA)", dir)
+	}
+	if checkWritable(dir) == nil {
+		return a.openStore(ctx)
+	}
+	db, err := sqlite.Open(ctx, path, sqlite.Options{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("data directory %s (read-only): %w", dir, err)
+	}
+	return &store{db: db}, nil
 }
 
 func unwrapPath(err error) error {

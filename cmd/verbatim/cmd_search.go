@@ -120,6 +120,8 @@ func printSearch(w io.Writer, res sqlite.SearchResult, q sqlite.SearchQuery, col
 		fmt.Fprintln(w, "no posts found")
 	case len(res.Results) < res.Total:
 		fmt.Fprintf(w, "%d–%d of %d posts (use --offset for more)\n", q.Offset+1, q.Offset+len(res.Results), res.Total)
+	case res.Total == 1:
+		fmt.Fprintln(w, "1 post")
 	default:
 		fmt.Fprintf(w, "%d posts\n", res.Total)
 	}

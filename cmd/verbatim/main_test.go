@@ -1,0 +1,381 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/verbatim-archive/verbatim/archive/archivetest"
+)
+
+// TestMain lets the test binary stand in for the verbatim binary, so tests
+// can run it as separate processes.
+func TestMain(m *testing.M) {
+	if os.Getenv("VERBATIM_TEST_AS_CLI") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// cli runs verbatim in-process with the given environment.
+func cli(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	code := run(context.Background(), args, getenv, strings.NewReader(""), &out, &errb)
+	return result{code, out.String(), errb.String()}
+}
+
+// proc runs verbatim as a separate process.
+func proc(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "VERBATIM_TEST_AS_CLI=1")
+	return cmd
+}
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	r := cli(t, nil, "demo", "--no-serve", "--data", dir)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"7 new posts", "Charter", "Versions (2)", "sha256:", "@VP"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	// Twice is fine: nothing is added.
+	r = cli(t, nil, "demo", "--no-serve", "--data", dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "already imported") {
+		t.Errorf("second demo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestImportSearchShowJSON(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"VERBATIM_DATA": dir}
+	r := cli(t, env, "import", "--format", "json", "testdata/vp-timeline.jsonl")
+	if r.code != 0 {
+		t.Fatalf("import: exit %d: %s", r.code, r.stderr)
+	}
+	var imp struct {
+		Files []struct {
+			Format string
+			SHA256 string
+			Added  struct{ Posts, Versions int }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &imp); err != nil {
+		t.Fatalf("import json: %v\n%s", err, r.stdout)
+	}
+	if len(imp.Files) != 1 || imp.Files[0].Added.Posts != 4 || len(imp.Files[0].SHA256) != 64 {
+		t.Fatalf("import result %+v", imp)
+	}
+
+	for _, acct := range []string{"VP", "@vp", "@Vp", "vp"} {
+		r = cli(t, env, "search", "charter", "--account", acct, "--format", "json")
+		if r.code != 0 {
+			t.Fatalf("search: exit %d: %s", r.code, r.stderr)
+		}
+		var sr struct {
+			Total   int
+			Results []map[string]any
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &sr); err != nil {
+			t.Fatal(err)
+		}
+		if sr.Total != 1 || len(sr.Results) != 1 {
+			t.Fatalf("--account %s: %s", acct, r.stdout)
+		}
+		for _, k := range []string{"id", "platform", "handle", "created_at", "text", "status", "url"} {
+			if _, ok := sr.Results[0][k]; !ok {
+				t.Errorf("search result lacks %q: %v", k, sr.Results[0])
+			}
+		}
+		if sr.Results[0]["id"] != "2021150315377594369" || sr.Results[0]["status"] != "live" {
+			t.Errorf("result %v", sr.Results[0])
+		}
+	}
+
+	r = cli(t, env, "show", "--format", "json", "https://x.com/VP/status/2020896690009030661?s=20")
+	if r.code != 0 {
+		t.Fatalf("show: exit %d: %s", r.code, r.stderr)
+	}
+	var show struct {
+		Post struct {
+			ID       string
+			Status   string
+			Versions []struct{ ID, Text string }
+			Captures []struct {
+				ID        int64
+				Kind, At  string
+				Verdict   string
+				Artifacts []struct {
+					Kind      string
+					MediaType string `json:"media_type"`
+					Size      int64
+					SHA256    string
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &show); err != nil {
+		t.Fatal(err)
+	}
+	p := show.Post
+	if p.ID != "2020895486243782660" || p.Status != "edited" || len(p.Versions) != 2 {
+		t.Errorf("show: %+v", p)
+	}
+	if len(p.Captures) != 1 || p.Captures[0].Kind != "import" || p.Captures[0].Artifacts[0].SHA256 != imp.Files[0].SHA256 {
+		t.Errorf("captures: %+v", p.Captures)
+	}
+
+	r = cli(t, env, "search", "--edited")
+	if r.code != 0 || !strings.Contains(r.stdout, "[edited]") || !strings.Contains(r.stdout, "1 post\n") {
+		t.Errorf("search --edited: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = cli(t, env, "show", "999")
+	if r.code != 2 || !strings.Contains(r.stderr, "not in the archive") {
+		t.Errorf("show unknown: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestImportBadInput(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"VERBATIM_DATA": dir}
+	good, _ := os.ReadFile("testdata/vp-timeline.jsonl")
+	lines := strings.SplitAfter(string(good), "\n")
+	bad := filepath.Join(t.TempDir(), "mixed.jsonl")
+	os.WriteFile(bad, []byte(lines[0]+"{\"data\": [nope\n"), 0o644)
+
+	r := cli(t, env, "import", bad)
+	if r.code != 1 {
+		t.Errorf("malformed line: exit %d, want 1", r.code)
+	}
+	if !strings.Contains(r.stderr, bad+":2:") {
+		t.Errorf("stderr %q does not name file and line", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "4 new posts") {
+		t.Errorf("the good line was not imported: %s", r.stdout)
+	}
+
+	csv := filepath.Join(t.TempDir(), "posts.csv")
+	os.WriteFile(csv, []byte("id,text\n1,x\n"), 0o644)
+	r = cli(t, env, "import", csv)
+	if r.code != 1 || !strings.Contains(r.stderr, "unknown format: expected X API v2") || strings.Count(r.stderr, "\n") != 2 {
+		t.Errorf("unknown format: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = cli(t, env, "import")
+	if r.code != 2 || !strings.Contains(r.stderr, "name at least one file") {
+		t.Errorf("no files: exit %d %q", r.code, r.stderr)
+	}
+	r = cli(t, env, "import", "/nonexistent.json")
+	if r.code != 2 || !strings.Contains(r.stderr, "no such file") {
+		t.Errorf("missing file: exit %d %q", r.code, r.stderr)
+	}
+}
+
+func TestSearchErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"VERBATIM_DATA": dir}
+	if r := cli(t, env, "import", "testdata/vp-timeline.jsonl"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	for _, q := range []string{`"charter`, `(peace`, `NOT peace`, `peace OR`} {
+		r := cli(t, env, "search", q)
+		if r.code != 2 {
+			t.Errorf("%q: exit %d, want 2", q, r.code)
+		}
+		if strings.Count(r.stderr, "\n") != 1 || !strings.HasPrefix(r.stderr, "verbatim: search: ") || strings.Contains(r.stderr, "goroutine") {
+			t.Errorf("%q: stderr %q, want one line", q, r.stderr)
+		}
+	}
+	r := cli(t, env, "search", "peace", "--since", "yesterday")
+	if r.code != 2 || !strings.Contains(r.stderr, "--since") {
+		t.Errorf("bad date: %d %q", r.code, r.stderr)
+	}
+	r = cli(t, map[string]string{"VERBATIM_DATA": t.TempDir()}, "search", "peace")
+	if r.code != 2 || !strings.Contains(r.stderr, "no archive in") {
+		t.Errorf("no archive: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestConfigShowRedactsSecrets(t *testing.T) {
+	const secret = "s3cr3t-token-value-do-not-print"
+	env := map[string]string{"VERBATIM_X_BEARER_TOKEN": secret, "VERBATIM_SLACK_SIGNING_SECRET": secret}
+	r := cli(t, env, "config", "show")
+	if r.code != 0 {
+		t.Fatalf("exit %d %s", r.code, r.stderr)
+	}
+	if strings.Contains(r.stdout, secret) {
+		t.Fatal("config show printed a secret")
+	}
+	if !strings.Contains(r.stdout, "[redacted]") || !strings.Contains(r.stdout, "VPPressSec") {
+		t.Errorf("config show:\n%s", r.stdout)
+	}
+	cfg := filepath.Join(t.TempDir(), "v.yaml")
+	os.WriteFile(cfg, []byte("accounts:\n  - handle: 'not a handle!'\nlog:\n  level: loud\n"), 0o644)
+	r = cli(t, nil, "--config", cfg, "config", "show")
+	if r.code != 2 || !strings.Contains(r.stderr, "accounts[0].handle") || !strings.Contains(r.stderr, "log.level") {
+		t.Errorf("invalid config: exit %d %q", r.code, r.stderr)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if r := cli(t, nil); r.code != 2 || !strings.Contains(r.stderr, "Commands:") {
+		t.Errorf("no args: %d %q", r.code, r.stderr)
+	}
+	if r := cli(t, nil, "frobnicate"); r.code != 2 || !strings.Contains(r.stderr, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: %d %q", r.code, r.stderr)
+	}
+	if r := cli(t, nil, "search", "--format", "xml", "x"); r.code != 2 || !strings.Contains(r.stderr, "--format") {
+		t.Errorf("bad format: %d %q", r.code, r.stderr)
+	}
+	if r := cli(t, nil, "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "verbatim ") {
+		t.Errorf("version: %d %q", r.code, r.stdout)
+	}
+}
+
+// bigJSONL writes n generated posts as a v2 JSONL file.
+func bigJSONL(t *testing.T, n int, seed uint64) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), fmt.Sprintf("gen-%d.jsonl", seed))
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := archivetest.WriteV2JSONL(f, n, 100, seed); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return p
+}
+
+func TestTwoProcessesImportAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	dir := t.TempDir()
+	// Two processes, three files each: their transactions interleave.
+	files := [][]string{
+		{bigJSONL(t, 1500, 1), bigJSONL(t, 1500, 2), bigJSONL(t, 1500, 3)},
+		{bigJSONL(t, 1500, 4), bigJSONL(t, 1500, 5), bigJSONL(t, 1500, 6)},
+	}
+	var wg sync.WaitGroup
+	outs := make([][]byte, len(files))
+	errs := make([]error, len(files))
+	for i, f := range files {
+		wg.Add(1)
+		go func(i int, f []string) {
+			defer wg.Done()
+			outs[i], errs[i] = proc(t, append([]string{"--data", dir, "import"}, f...)...).CombinedOutput()
+		}(i, f)
+	}
+	wg.Wait()
+	for i := range files {
+		if errs[i] != nil {
+			t.Errorf("process %d: %v\n%s", i, errs[i], outs[i])
+		}
+		if bytes.Contains(outs[i], []byte("busy")) || bytes.Contains(outs[i], []byte("locked")) {
+			t.Errorf("process %d saw the lock: %s", i, outs[i])
+		}
+	}
+	r := cli(t, map[string]string{"VERBATIM_DATA": dir}, "stats", "--format", "json")
+	var s struct{ Posts, Captures int }
+	json.Unmarshal([]byte(r.stdout), &s)
+	if s.Posts != 9000 || s.Captures != 6 {
+		t.Errorf("stats %s", r.stdout)
+	}
+}
+
+// mountTmpfs mounts a tmpfs of the given size at a new directory, or skips
+// the test when this process may not mount.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v); this test needs root", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
+	return dir
+}
+
+func TestReadOnlyDataDir(t *testing.T) {
+	dir := mountTmpfs(t, "16m")
+	data := filepath.Join(dir, "data")
+	env := map[string]string{"VERBATIM_DATA": data}
+	if r := cli(t, env, "import", "testdata/vp-timeline.jsonl"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	before, _ := os.ReadFile(filepath.Join(data, "verbatim.db"))
+	if err := syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+		t.Skipf("cannot remount read-only: %v", err)
+	}
+	other := filepath.Join(t.TempDir(), "other.jsonl")
+	os.WriteFile(other, []byte(strings.ReplaceAll(mustRead(t, "testdata/vp-timeline.jsonl"), "2026-02-10", "2026-02-11")), 0o644)
+	r := cli(t, env, "import", other)
+	if r.code != 2 {
+		t.Errorf("import into a read-only dir: exit %d, want 2", r.code)
+	}
+	if strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "read-only file system") {
+		t.Errorf("stderr %q, want one line naming the read-only file system", r.stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(data, "verbatim.db"))
+	if !bytes.Equal(before, after) {
+		t.Error("the database changed")
+	}
+	// Reading a read-only archive works.
+	r = cli(t, env, "search", "charter", "--format", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"total": 1`) {
+		t.Errorf("search of a read-only archive: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestFullDisk(t *testing.T) {
+	dir := mountTmpfs(t, "3m")
+	data := filepath.Join(dir, "data")
+	env := map[string]string{"VERBATIM_DATA": data}
+	if r := cli(t, env, "import", "testdata/vp-timeline.jsonl"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	big := bigJSONL(t, 20000, 3) // several MB: more than the disk holds
+	r := cli(t, env, "import", big)
+	if r.code != 2 {
+		t.Errorf("import onto a full disk: exit %d, want 2", r.code)
+	}
+	if strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "no space left on device") {
+		t.Errorf("stderr %q, want one line saying the disk is full", r.stderr)
+	}
+	r = cli(t, env, "stats", "--format", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"posts": 4`) {
+		t.Errorf("after the failed import: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	// Nothing half-written is left in the blob store's temp directory.
+	if ents, _ := os.ReadDir(filepath.Join(data, "blobs", "tmp")); len(ents) != 0 {
+		t.Errorf("%d temp files left", len(ents))
+	}
+}
+
+func mustRead(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
