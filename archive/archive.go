@@ -238,3 +238,20 @@ const DefaultPostURL = "https://x.com/{handle}/status/{id}"
 func NormalizeHandleCase(h string) string {
 	return strings.TrimPrefix(strings.TrimSpace(h), "@")
 }
+
+// RecheckInterval is how long to wait before checking a post of the given
+// age again for edits and deletions: often while a post is young and most
+// likely to change, rarely once it is old.
+func RecheckInterval(age time.Duration) time.Duration {
+	switch {
+	case age < 3*time.Hour:
+		return 15 * time.Minute
+	case age < 24*time.Hour:
+		return time.Hour
+	case age < 7*24*time.Hour:
+		return 3 * time.Hour
+	case age < 30*24*time.Hour:
+		return 24 * time.Hour
+	}
+	return 7 * 24 * time.Hour
+}

@@ -24,6 +24,8 @@ type WriteStats struct {
 	Posts     int `json:"posts"`     // new posts
 	Versions  int `json:"versions"`  // new versions of posts already archived
 	Unchanged int `json:"unchanged"` // versions already archived
+	// Edited lists the ids of posts archived before that gained a version.
+	Edited []string `json:"-"`
 }
 
 // Add adds o's counts to s.
@@ -31,6 +33,7 @@ func (s *WriteStats) Add(o WriteStats) {
 	s.Posts += o.Posts
 	s.Versions += o.Versions
 	s.Unchanged += o.Unchanged
+	s.Edited = append(s.Edited, o.Edited...)
 }
 
 // PostWriter writes posts in batches, one transaction a batch. It caches
@@ -43,6 +46,7 @@ type PostWriter struct {
 	// flushes its buffer whenever another statement starts, so indexing
 	// post by post between other writes leaves many tiny segments to merge.
 	pending []ftsRow
+	edited  []string // posts of the open transaction that gained a version
 }
 
 type ftsRow struct {
@@ -93,6 +97,7 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 		stats = WriteStats{}
 		clear(newAccounts)
 		w.pending = w.pending[:0]
+		w.edited = w.edited[:0]
 		var st txStmts
 		defer st.close()
 		var err error
@@ -175,6 +180,7 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 	for k, v := range newAccounts {
 		w.accounts[k] = v
 	}
+	stats.Edited = append([]string(nil), w.edited...)
 	return stats, nil
 }
 
@@ -267,6 +273,9 @@ func (w *PostWriter) writeRun(ctx context.Context, tx *sql.Tx, newAccounts map[s
 			// The post was known from a later version: this is its original.
 			if err := w.refreshPost(ctx, tx, ords[i], it.Post.EditHistory, now); err != nil {
 				return nil, fmt.Errorf("post %s: %w", it.Post.ID, err)
+			}
+			if err := w.noteEdit(ctx, tx, ords[i], it.Post.ID, now); err != nil {
+				return nil, err
 			}
 			out[i] = addedVersion
 		default:
@@ -420,9 +429,21 @@ func (w *PostWriter) writeOne(ctx context.Context, tx *sql.Tx, st *txStmts, newA
 	case n == 1:
 		return addedPost, nil
 	case m == 1:
-		return addedVersion, nil
+		return addedVersion, w.noteEdit(ctx, tx, ord, p.ID, now)
 	}
 	return addedNothing, nil
+}
+
+// noteEdit records that a post archived before gained a version.
+func (w *PostWriter) noteEdit(ctx context.Context, tx *sql.Tx, ord int64, versionID, now string) error {
+	var root string
+	if err := tx.QueryRowContext(ctx, `SELECT id FROM posts WHERE ord = ?`, ord).Scan(&root); err != nil {
+		return err
+	}
+	w.edited = append(w.edited, root)
+	_, err := tx.ExecContext(ctx, `INSERT INTO post_events(post_ord, kind, at, detail) VALUES (?, 'edited', ?, json_object('version_id', ?))`,
+		ord, now, versionID)
+	return err
 }
 
 func marshalDetail(p *archive.Post) (string, error) {

@@ -52,6 +52,9 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"demo", "run the pipeline on built-in sample data", runDemo},
+		{"serve", "run the scheduled jobs (capture, recheck, media) and the HTTP front door", runServe},
+		{"capture", "capture new posts of watched accounts (or the given @handles) now", runCapture},
+		{"recheck", "recheck archived posts for edits and deletions now", runRecheck},
 		{"import", "import X API v2/v1.1 JSON(L) or an X archive tweets.js", runImport},
 		{"search", "full-text search of archived posts", runSearch},
 		{"show", "a post with its versions, captures, artifacts and hashes", runShow},
