@@ -378,4 +378,3 @@ func (db *DB) PostOrd(ctx context.Context, id string) (int64, error) {
 	}
 	return ord, nil
 }
-
