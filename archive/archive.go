@@ -196,6 +196,8 @@ type Version struct {
 	Media     []Media   `json:"media,omitempty"`
 	ReplyToID string    `json:"reply_to_id,omitempty"`
 	QuotedID  string    `json:"quoted_id,omitempty"`
+	// Diff is the word diff from the previous version ([-removed-]{+added+}).
+	Diff string `json:"diff,omitempty"`
 }
 
 // CaptureSummary is a capture as listed with a post.

@@ -188,9 +188,18 @@ type fxFault struct {
 // lookups, 1,500 timeline pages and 300 post lookups per 15 minutes).
 func NewFakeX(t testing.TB) *FakeX {
 	t.Helper()
+	f := StartFakeX()
+	f.t = t
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// StartFakeX starts a fake X API on loopback outside a test (the demo);
+// Close stops it.
+func StartFakeX() *FakeX {
 	f := &FakeX{
+		t:         noTB{},
 		Token:     "test-token",
-		t:         t,
 		now:       time.Now().UTC().Truncate(time.Second),
 		seq:       1,
 		users:     make(map[string]*fxUser),
@@ -212,9 +221,17 @@ func NewFakeX(t testing.TB) *FakeX {
 		return http.StatusNotFound, []byte(`{"errors":[{"message":"Sorry, that page does not exist","code":34}]}`)
 	}))
 	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
 	return f
 }
+
+// Close stops the fake's server.
+func (f *FakeX) Close() { f.srv.Close() }
+
+// noTB stands in for a test outside tests: misuse panics.
+type noTB struct{ testing.TB }
+
+func (noTB) Helper()                           {}
+func (noTB) Fatalf(format string, args ...any) { panic("fake x: " + fmt.Sprintf(format, args...)) }
 
 // URL returns the fake's base URL, to give the client in place of
 // https://api.x.com.

@@ -12,7 +12,6 @@ import (
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/capture"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
-	"github.com/verbatim-archive/verbatim/verify"
 )
 
 // runner builds the capture runner from the configuration.
@@ -130,7 +129,8 @@ func printPass(w io.Writer, res capture.PassResult) {
 			fmt.Fprintf(w, "@%s: %s: %s\n", ar.Handle, ar.Status, ar.Error)
 			continue
 		}
-		fmt.Fprintf(w, "@%s: %d pages, %d new posts, %d new versions, %d media queued\n", ar.Handle, ar.Pages, ar.Posts, ar.Versions, ar.Media)
+		fmt.Fprintf(w, "@%s: %s, %s, %s, %d media queued\n", ar.Handle, plural(ar.Pages, "page"), plural(ar.Posts, "new post"),
+			plural(ar.Versions, "new version"), ar.Media)
 	}
 	if res.MediaStored+res.MediaFailed > 0 {
 		fmt.Fprintf(w, "media: %d stored, %d failed (retried later)\n", res.MediaStored, res.MediaFailed)
@@ -189,4 +189,10 @@ func printRecheck(w io.Writer, res capture.RecheckResult) {
 	}
 }
 
-var _ = verify.RenderText
+// plural writes "1 page" and "2 pages".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

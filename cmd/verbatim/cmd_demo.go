@@ -1,29 +1,63 @@
 package main
 
 import (
+	"bytes"
 	"context"
-	"embed"
+	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/verbatim-archive/verbatim/archive"
+	"github.com/verbatim-archive/verbatim/archive/archivetest"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
+	"github.com/verbatim-archive/verbatim/archive/xapi"
 )
-
-//go:embed demodata
-var demoData embed.FS
 
 // demoDir is where the demo keeps its archive unless --data is given, so
 // that sample posts never mix with a real archive.
 const demoDir = "./verbatim-demo"
 
+// Sample accounts of the seed case.
+const (
+	demoVPID = "1542228578"
+	demoPSID = "1879644163769335808"
+)
+
+// demoPost is a sample post the fake X API serves.
+type demoPost struct {
+	user, text, photo string
+	at                time.Time
+}
+
+func demoPosts() []demoPost {
+	at := func(hm string) time.Time {
+		t, _ := time.Parse("2006-01-02 15:04:05", "2026-02-10 "+hm)
+		return t
+	}
+	return []demoPost{
+		{demoVPID, "Wheels down in Baku. The peace between Armenia and Azerbaijan is holding, and America intends to help it last: through trade, energy and the Trump Route for Internatonal Peace and Prosperity.", "", at("07:48:10")},
+		{demoVPID, "📸Vice President Vance in Baku, Azerbaijan, with the President of Azerbaijan Ilham Aliyev.\n\nThe two signed a Charter on Strategic Partnership, held bilateral meetings, and delivered remarks 🇺🇸🇺🇸", "baku-aliyev.png", at("09:12:41")},
+		{demoPSID, ".@VP @JDVance and Azerbaijan President Aliyev sign a charter on strategic partnership between the U.S. and Azerbaijan", "charter-signing.png", at("10:05:17")},
+		{demoVPID, "VP Vance in Azerbaijan:\n\n“The president of this country, the PM of Armenia, and, of course, @POTUS, working together, created peace where previously there was war.\n\nAnd, I think in the future, will create prosperity where once there was only fighting and conflict.”", "remarks.png", at("11:31:09")},
+		{demoPSID, "Remarks by the Vice President at the signing will be posted on the White House website later today.", "", at("12:02:44")},
+	}
+}
+
 func runDemo(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("demo", "")
-	noServe := fs.Bool("no-serve", false, "stop after the report instead of serving the UI")
+	noServe := fs.Bool("no-serve", false, "stop after the report instead of serving")
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	_ = noServe // the UI arrives with the web front door
+	_ = noServe // the web UI arrives with the web front door; the demo stops after its report
 	if a.dataFlag == "" {
 		a.dataFlag = demoDir
 	}
@@ -31,65 +65,160 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	out := a.stdout
-	fmt.Fprintf(out, "Verbatim demo: official posts of 2026-02-10 from @VP and @VPPressSec (built-in sample data)\n")
+	fmt.Fprintf(out, "Verbatim demo: official posts of 2026-02-10 from @VP and @VPPressSec (built-in sample data, served on loopback)\n")
 	fmt.Fprintf(out, "Archive: %s\n\n", a.cfg.DataDir)
-
-	// 1. Import the sample timelines, as recorded from the X API v2.
-	samples := filepath.Join(a.cfg.DataDir, "samples")
-	if err := os.MkdirAll(samples, 0o755); err != nil {
-		return err
-	}
-	entries, err := demoData.ReadDir("demodata")
-	if err != nil {
-		return err
-	}
-	var files []string
-	for _, e := range entries {
-		b, err := demoData.ReadFile("demodata/" + e.Name())
-		if err != nil {
-			return err
-		}
-		p := filepath.Join(samples, e.Name())
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			return err
-		}
-		files = append(files, p)
-	}
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	fmt.Fprintf(out, "== verbatim import %s\n", filepath.Join(samples, "*"))
-	if _, err := importFiles(ctx, a, st, files, "", true); err != nil {
+
+	// A fake X API and a fake media server, both on loopback, hold the
+	// sample posts: those of 2026-02-09 and those of the day.
+	cdn, err := startDemoCDN()
+	if err != nil {
+		return err
+	}
+	defer cdn.Close()
+	fake := archivetest.StartFakeX()
+	defer fake.Close()
+	fake.SetNow(time.Date(2026, 2, 10, 13, 0, 0, 0, time.UTC))
+	fake.AddUser(demoVPID, "VP", "Vice President JD Vance")
+	fake.AddUser(demoPSID, "VPPressSec", "Taylor Van Kirk")
+	day1 := []string{
+		fake.Post(demoVPID, "Arrived in Yerevan, Armenia. Grateful to Prime Minister Pashinyan for the warm welcome.", time.Date(2026, 2, 9, 8, 2, 33, 0, time.UTC)),
+		fake.Post(demoVPID, "Productive day in Yerevan. We concluded negotiations on a civil nuclear cooperation agreement that will let American companies help modernise Armenia’s energy sector.", time.Date(2026, 2, 9, 16, 20, 5, 0, time.UTC)),
+	}
+	day1 = append(day1, fake.Edit(day1[1], "Productive day in Yerevan. We concluded negotiations on a civil nuclear cooperation agreement (the “123 Agreement”) that will let American companies help modernize Armenia’s energy sector.", time.Date(2026, 2, 9, 16, 24, 52, 0, time.UTC)))
+	ids := make([]string, len(demoPosts()))
+	for i, p := range demoPosts() {
+		ids[i] = fake.Post(p.user, p.text, p.at)
+		if p.photo != "" {
+			fake.AttachPhoto(ids[i], cdn.URL+"/media/"+p.photo)
+		}
+	}
+	r, err := a.runner(st)
+	if err != nil {
+		return err
+	}
+	r.X = xapi.New(fake.URL(), fake.Token, &http.Client{Timeout: 30 * time.Second}, xapi.WithLogger(a.log))
+
+	// 1. An earlier export of 2026-02-09 (JSONL, as archiving tools write
+	// it), imported as a file.
+	samples := filepath.Join(a.cfg.DataDir, "samples")
+	file, err := writeDemoExport(ctx, r.X, samples, day1)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "== verbatim import %s\n", file)
+	if _, err := importFiles(ctx, a, st, []string{file}, "", true); err != nil {
 		return err
 	}
 
-	// 2. Search, as a fact-checker would.
-	fmt.Fprintf(out, "\n== verbatim search 'charter strategic' --account vp\n")
-	res, err := st.db.Search(ctx, sqlite.SearchQuery{Text: "charter strategic", Account: "vp", PostURL: a.cfg.X.PostURL})
+	// 2. A capture pass of the watched accounts.
+	fmt.Fprintf(out, "\n== verbatim capture @VP @VPPressSec   (X API: fake on %s)\n", fake.URL())
+	accounts := []archive.Account{{Platform: "x", Handle: "VP"}, {Platform: "x", Handle: "VPPressSec"}}
+	pass, err := r.CaptureAccounts(ctx, accounts)
+	if err != nil {
+		return err
+	}
+	if pass.MediaStored, pass.MediaFailed, err = r.DownloadMedia(ctx, 100); err != nil {
+		return err
+	}
+	printPass(out, pass)
+
+	// 3. Later that day: one post is edited, another deleted. A recheck
+	// notices both and keeps everything.
+	fake.SetNow(time.Date(2026, 2, 10, 16, 0, 0, 0, time.UTC))
+	fake.Edit(ids[0], strings.Replace(demoPosts()[0].text, "Internatonal", "International", 1), time.Date(2026, 2, 10, 7, 52, 30, 0, time.UTC))
+	fake.Delete(ids[4])
+	fmt.Fprintf(out, "\n== (later) @VP edits a post, @VPPressSec deletes one\n== verbatim recheck --all\n")
+	rc, err := r.Recheck(ctx, true)
+	if err != nil {
+		return err
+	}
+	printRecheck(out, rc)
+
+	// 4. Search and show, as a fact-checker would.
+	fmt.Fprintf(out, "\n== verbatim search 'charter strategic'\n")
+	res, err := st.db.Search(ctx, sqlite.SearchQuery{Text: "charter strategic", PostURL: a.cfg.X.PostURL})
 	if err != nil {
 		return err
 	}
 	printSearch(out, res, sqlite.SearchQuery{}, isTerminal(out))
-
-	// 3. Show an edited post with its versions and hashes.
-	fmt.Fprintf(out, "\n== verbatim search --edited\n")
-	edited, err := st.db.Search(ctx, sqlite.SearchQuery{Edited: true, PostURL: a.cfg.X.PostURL})
+	fmt.Fprintf(out, "\n== verbatim search --deleted\n")
+	if res, err = st.db.Search(ctx, sqlite.SearchQuery{Deleted: true, PostURL: a.cfg.X.PostURL}); err != nil {
+		return err
+	}
+	printSearch(out, res, sqlite.SearchQuery{}, isTerminal(out))
+	fmt.Fprintf(out, "\n== verbatim show %s\n", ids[0])
+	d, err := st.db.Post(ctx, ids[0], a.cfg.X.PostURL)
 	if err != nil {
 		return err
 	}
-	printSearch(out, edited, sqlite.SearchQuery{}, isTerminal(out))
-	if len(edited.Results) > 0 {
-		id := edited.Results[0].ID
-		fmt.Fprintf(out, "\n== verbatim show %s\n", id)
-		d, err := st.db.Post(ctx, id, a.cfg.X.PostURL)
-		if err != nil {
-			return err
-		}
-		printPost(out, d)
-	}
-	fmt.Fprintf(out, "\nTry it yourself:\n  verbatim --data %s search 'peace OR prosperity'\n  verbatim --data %s search --account VPPressSec --format json charter\n",
-		a.cfg.DataDir, a.cfg.DataDir)
+	addDiffs(&d)
+	printPost(out, d)
+	fmt.Fprintf(out, "\nTry it yourself:\n  verbatim --data %s search 'peace OR prosperity'\n  verbatim --data %s search --edited --format json\n  verbatim --data %s show %s\n",
+		a.cfg.DataDir, a.cfg.DataDir, a.cfg.DataDir, ids[1])
 	return nil
+}
+
+// writeDemoExport writes the API's pages for the given posts as a JSONL
+// export, as archiving tools do.
+func writeDemoExport(ctx context.Context, x *xapi.Client, dir string, ids []string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	var b bytes.Buffer
+	err := x.Tweets(ctx, ids, func(raw []byte, _ *xapi.Page) error {
+		b.Write(bytes.TrimSpace(raw))
+		b.WriteByte('\n')
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("demo export: %w", err)
+	}
+	p := filepath.Join(dir, "x-v2-export-2026-02-09.jsonl")
+	return p, os.WriteFile(p, b.Bytes(), 0o644)
+}
+
+// demoCDN serves generated images on loopback, standing in for X's media
+// servers.
+type demoCDN struct {
+	URL string
+	srv *http.Server
+}
+
+func (c *demoCDN) Close() { c.srv.Close() }
+
+func startDemoCDN() (*demoCDN, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo media server: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /media/{name}", func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		var seed byte
+		for i := 0; i < len(name); i++ {
+			seed += name[i]
+		}
+		img := image.NewRGBA(image.Rect(0, 0, 96, 64))
+		for y := 0; y < 64; y++ {
+			for x := 0; x < 96; x++ {
+				img.Set(x, y, color.RGBA{seed + byte(x), byte(y * 3), 160, 255})
+			}
+		}
+		var b bytes.Buffer
+		png.Encode(&b, img)
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(b.Bytes())
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			fmt.Fprintln(os.Stderr, "demo media server:", err)
+		}
+	}()
+	return &demoCDN{URL: "http://" + ln.Addr().String(), srv: srv}, nil
 }

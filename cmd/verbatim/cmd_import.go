@@ -129,8 +129,9 @@ func printImport(a *app, r importer.Result, took time.Duration) {
 		fmt.Fprintf(a.stdout, "%s: already imported (capture %d, sha256 %s); nothing added\n", r.File, r.CaptureID, r.SHA256)
 		return
 	}
-	fmt.Fprintf(a.stdout, "%s: %s, %d new posts, %d new versions, %d already archived (capture %d, sha256 %s, %s)\n",
-		r.File, r.Format, r.Stats.Posts, r.Stats.Versions, r.Stats.Unchanged, r.CaptureID, r.SHA256, took.Round(time.Millisecond))
+	fmt.Fprintf(a.stdout, "%s: %s, %s, %s, %d already archived (capture %d, sha256 %s, %s)\n",
+		r.File, r.Format, plural(r.Stats.Posts, "new post"), plural(r.Stats.Versions, "new version"), r.Stats.Unchanged,
+		r.CaptureID, r.SHA256, took.Round(time.Millisecond))
 	if n := len(r.APIErrors); n > 0 {
 		fmt.Fprintf(a.stdout, "  the pages also carried %d API errors (deleted or protected posts), e.g. %s\n", n, r.APIErrors[0])
 	}

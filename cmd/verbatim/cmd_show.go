@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/verbatim-archive/verbatim/archive"
+	"github.com/verbatim-archive/verbatim/verify"
 )
 
 func runShow(ctx context.Context, a *app, args []string) error {
@@ -40,6 +41,7 @@ func runShow(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	addDiffs(&d)
 	if *format == "json" {
 		return writeJSON(a.stdout, map[string]any{"post": d})
 	}
@@ -97,6 +99,9 @@ func printPost(w io.Writer, d archive.PostDetail) {
 		if len(d.Versions) > 1 {
 			fmt.Fprintf(w, "%s\n", indent(v.Text, "      "))
 		}
+		if v.Diff != "" {
+			fmt.Fprintf(w, "      changes from v%d: %s\n", v.Seq, strings.ReplaceAll(v.Diff, "\n", " "))
+		}
 		for _, m := range v.Media {
 			fmt.Fprintf(w, "      media %s %s %s\n", m.Type, m.DisplayURL, m.URL)
 		}
@@ -141,4 +146,11 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(a.stdout, "accounts %d\nposts %d\nversions %d\ndeleted %d\ncaptures %d\nartifacts %d\n",
 		s.Accounts, s.Posts, s.Versions, s.Deleted, s.Captures, s.Artifacts)
 	return nil
+}
+
+// addDiffs fills each version's word diff from the one before it.
+func addDiffs(d *archive.PostDetail) {
+	for i := 1; i < len(d.Versions); i++ {
+		d.Versions[i].Diff = verify.RenderText(verify.DiffWords(d.Versions[i-1].Text, d.Versions[i].Text))
+	}
 }

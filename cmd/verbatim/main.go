@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // schedule.tz names load on hosts without a zoneinfo database
 )
 
 func main() {

@@ -54,7 +54,8 @@ func TestDemo(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	for _, want := range []string{"7 new posts", "Charter", "Versions (2)", "sha256:", "@VP"} {
+	for _, want := range []string{"2 new posts, 1 new version", "@VP: 1 page, 3 new posts", "media: 3 stored", "deleted     @VPPressSec",
+		"[-Internatonal-]{+International+}", "Charter", "Versions (2)", "changes from v1", "sha256:"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
