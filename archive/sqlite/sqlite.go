@@ -80,7 +80,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		"foreign_keys(ON)",
 		fmt.Sprintf("busy_timeout(%d)", opt.BusyTimeout.Milliseconds()),
 		"temp_store(MEMORY)",
-		"cache_size(-65536)",
+		"cache_size(-16384)", // 16 MiB a connection: memory bounded by this, not by the archive
 	} {
 		q.Add("_pragma", p)
 	}

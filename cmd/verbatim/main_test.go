@@ -12,6 +12,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/verbatim-archive/verbatim/archive/archivetest"
 )
@@ -41,7 +42,7 @@ func cli(t *testing.T, env map[string]string, args ...string) result {
 }
 
 // proc runs verbatim as a separate process.
-func proc(t *testing.T, args ...string) *exec.Cmd {
+func proc(t testing.TB, args ...string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "VERBATIM_TEST_AS_CLI=1")
@@ -379,4 +380,54 @@ func mustRead(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestKilledMidPassResumes kills `verbatim capture` with SIGKILL while it
+// waits for a rate-limit reset after storing some pages; the next pass
+// completes what was missed and stores no duplicates.
+func TestKilledMidPassResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	fake := archivetest.NewFakeX(t)
+	fake.AddUser("1542228578", "VP", "Vice President JD Vance")
+	fake.GeneratePosts("1542228578", 1000, fake.Now().Add(-1000*time.Hour), time.Hour)
+	fake.SetRateLimit(archivetest.FakeXUserTweets, 3) // the 4th page must wait 15 minutes
+	dir := t.TempDir()
+	run := func() *exec.Cmd {
+		cmd := proc(t, "--data", dir, "capture", "--no-media", "@VP")
+		cmd.Env = append(cmd.Env, "VERBATIM_X_API_URL="+fake.URL(), "VERBATIM_X_BEARER_TOKEN="+fake.Token)
+		return cmd
+	}
+	cmd := run()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for fake.RequestCount("/2/users/1542228578/tweets") < 3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // let it store the third page and start waiting
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	r := cli(t, map[string]string{"VERBATIM_DATA": dir}, "stats", "--format", "json")
+	var before struct{ Posts int }
+	json.Unmarshal([]byte(r.stdout), &before)
+	if before.Posts == 0 || before.Posts >= 1000 {
+		t.Fatalf("after the kill %d posts are archived; want some but not all", before.Posts)
+	}
+
+	fake.SetRateLimit(archivetest.FakeXUserTweets, 1500)
+	fake.Advance(16 * time.Minute)
+	out, err := run().CombinedOutput()
+	if err != nil {
+		t.Fatalf("second pass: %v\n%s", err, out)
+	}
+	r = cli(t, map[string]string{"VERBATIM_DATA": dir}, "stats", "--format", "json")
+	var after struct{ Posts, Versions int }
+	json.Unmarshal([]byte(r.stdout), &after)
+	if after.Posts != 1000 || after.Versions != 1000 {
+		t.Errorf("after the second pass: %s; want 1000 posts and versions, no duplicates", r.stdout)
+	}
+	t.Logf("killed with %d posts archived; the next pass completed the rest", before.Posts)
 }
