@@ -64,6 +64,9 @@ type FakeX struct {
 	// Token is the bearer token the fake accepts; set it before the first
 	// request. Any other token, or none, gets X's 401 problem.
 	Token string
+	// V1ConsumerKey is the OAuth 1.0a consumer key the v1.1 endpoints accept
+	// (FakeXV1ConsumerKey unless set); see fakex_v1.go.
+	V1ConsumerKey string
 
 	t   testing.TB
 	srv *httptest.Server
@@ -217,6 +220,7 @@ func StartFakeX() *FakeX {
 	mux.HandleFunc("GET /2/users/by/username/{username}", f.handle(FakeXUserByUsername, f.serveUser))
 	mux.HandleFunc("GET /2/users/{id}/tweets", f.handle(FakeXUserTweets, f.serveTimeline))
 	mux.HandleFunc("GET /2/tweets", f.handle(FakeXTweets, f.serveTweets))
+	f.registerV1(mux)
 	mux.HandleFunc("/", f.handle("", func(*http.Request) (int, []byte) {
 		return http.StatusNotFound, []byte(`{"errors":[{"message":"Sorry, that page does not exist","code":34}]}`)
 	}))

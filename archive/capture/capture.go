@@ -22,6 +22,7 @@ import (
 	"github.com/verbatim-archive/verbatim/archive/blob"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
+	"github.com/verbatim-archive/verbatim/archive/xv1"
 	"github.com/verbatim-archive/verbatim/verify"
 )
 
@@ -31,6 +32,9 @@ type Runner struct {
 	DB    *sqlite.DB
 	Blobs *blob.Store
 	X     *xapi.Client
+	// V1 is the v1.1 client, used for timelines and rechecks when X is nil
+	// (accounts that still have v1.1 access).
+	V1 *xv1.Client
 	// HTTP downloads media; http.DefaultClient when nil.
 	HTTP *http.Client
 	Log  *slog.Logger
@@ -105,7 +109,7 @@ func fatal(err error) bool {
 // cap or cancellation end the pass with an error.
 func (r *Runner) CaptureAccounts(ctx context.Context, accounts []archive.Account) (PassResult, error) {
 	var res PassResult
-	if r.X == nil {
+	if r.X == nil && r.V1 == nil {
 		return res, errors.New("capture: no X API client configured")
 	}
 	for _, a := range accounts {
@@ -145,7 +149,13 @@ func (r *Runner) captureAccount(ctx context.Context, a archive.Account) (Account
 		return ar, err
 	}
 	if err != nil || st.Account.PlatformID == "" {
-		u, err := r.X.UserByUsername(ctx, a.Handle)
+		lookup := func(ctx context.Context, h string) (archive.Account, error) {
+			if r.X == nil {
+				return r.V1.UserByScreenName(ctx, h)
+			}
+			return r.X.UserByUsername(ctx, h)
+		}
+		u, err := lookup(ctx, a.Handle)
 		if err != nil {
 			if st.ID != 0 && !fatal(err) {
 				r.DB.SetAccountStatus(ctx, st.ID, statusOf(err))
@@ -159,6 +169,27 @@ func (r *Runner) captureAccount(ctx context.Context, a archive.Account) (Account
 	w := r.DB.NewPostWriter()
 	newest := st.SinceID
 	page := 0
+	if r.X == nil {
+		err = r.V1.UserTimeline(ctx, st.Account.Handle, st.SinceID, func(raw []byte, posts []archive.Post) error {
+			page++
+			target := fmt.Sprintf("x-api-v1.1:/1.1/statuses/user_timeline.json?screen_name=%s&since_id=%s#page=%d", st.Account.Handle, st.SinceID, page)
+			added, err := r.store(ctx, w, target, "x-v1.1", raw, 0, posts)
+			if err != nil {
+				return err
+			}
+			ar.Pages++
+			ar.Posts += added.Posts
+			ar.Versions += added.Versions
+			ar.Media += added.media
+			for _, post := range posts {
+				if newerID(post.ID, newest) {
+					newest = post.ID
+				}
+			}
+			return nil
+		})
+		return r.finishAccount(ctx, st, a, ar, newest, err)
+	}
 	err = r.X.UserTweets(ctx, st.Account.PlatformID, xapi.TimelineOptions{SinceID: st.SinceID}, func(raw []byte, p *xapi.Page) error {
 		page++
 		target := fmt.Sprintf("x-api:/2/users/%s/tweets?since_id=%s#page=%d", st.Account.PlatformID, st.SinceID, page)
@@ -177,6 +208,11 @@ func (r *Runner) captureAccount(ctx context.Context, a archive.Account) (Account
 		}
 		return nil
 	})
+	return r.finishAccount(ctx, st, a, ar, newest, err)
+}
+
+// finishAccount records the end of an account's timeline walk.
+func (r *Runner) finishAccount(ctx context.Context, st sqlite.AccountState, a archive.Account, ar AccountResult, newest string, err error) (AccountResult, error) {
 	if err != nil {
 		if !fatal(err) {
 			if s := statusOf(err); s != "error" {
@@ -210,15 +246,21 @@ type pageStats struct {
 	media int
 }
 
-// storePage keeps an API page as evidence, then the posts it carries.
+// storePage keeps a v2 API page as evidence, then the posts it carries.
 func (r *Runner) storePage(ctx context.Context, w *sqlite.PostWriter, target string, raw []byte, p *xapi.Page) (pageStats, error) {
+	return r.store(ctx, w, target, "x-v2", raw, len(p.Errors), p.Posts, p.Included)
+}
+
+// store keeps an API page as evidence (a blob, then a capture), then the
+// posts it carries, then their media as pending downloads.
+func (r *Runner) store(ctx context.Context, w *sqlite.PostWriter, target, format string, raw []byte, apiErrors int, lists ...[]archive.Post) (pageStats, error) {
 	var ps pageStats
 	ref, err := r.Blobs.Put(ctx, strings.NewReader(string(raw)))
 	if err != nil {
 		return ps, err
 	}
 	capID, err := r.DB.RecordCapture(ctx, sqlite.CaptureInput{
-		Kind: "api", Target: target, Format: "x-v2",
+		Kind: "api", Target: target, Format: format,
 		Artifacts: []archive.Artifact{{Kind: "raw", MediaType: "application/json", Size: ref.Size, SHA256: ref.SHA256}},
 	})
 	if err != nil {
@@ -227,7 +269,7 @@ func (r *Runner) storePage(ctx context.Context, w *sqlite.PostWriter, target str
 	var items []sqlite.Item
 	seen := make(map[string]bool)
 	var posts []archive.Post
-	for _, list := range [][]archive.Post{p.Posts, p.Included} {
+	for _, list := range lists {
 		for _, post := range list {
 			if seen[post.ID] {
 				continue
@@ -245,7 +287,7 @@ func (r *Runner) storePage(ctx context.Context, w *sqlite.PostWriter, target str
 			return ps, err
 		}
 	}
-	detail := map[string]any{"added": ps.WriteStats, "api_errors": len(p.Errors)}
+	detail := map[string]any{"added": ps.WriteStats, "api_errors": apiErrors}
 	return ps, r.DB.CompleteCapture(ctx, capID, detail)
 }
 
@@ -284,7 +326,7 @@ const recheckBatch = 100
 // end the pass without marking anything.
 func (r *Runner) Recheck(ctx context.Context, all bool) (RecheckResult, error) {
 	res := RecheckResult{Changes: []Change{}}
-	if r.X == nil {
+	if r.X == nil && r.V1 == nil {
 		return res, errors.New("recheck: no X API client configured")
 	}
 	w := r.DB.NewPostWriter()
@@ -321,6 +363,25 @@ func (r *Runner) recheckBatch(ctx context.Context, w *sqlite.PostWriter, batch [
 	statuses := make(map[string]string) // id -> new status
 	details := make(map[string]string)
 	lookup := func(ids []string) error {
+		if r.X == nil {
+			return r.V1.Lookup(ctx, ids, func(raw []byte, posts []archive.Post, missing []string) error {
+				ps, err := r.store(ctx, w, "x-api-v1.1:/1.1/statuses/lookup.json?id="+strings.Join(ids, ","), "x-v1.1", raw, len(missing), posts)
+				if err != nil {
+					return err
+				}
+				edited = append(edited, ps.Edited...)
+				for _, post := range posts {
+					statuses[post.ID] = archive.StatusLive
+				}
+				// v1.1 answers null both for deleted posts and for posts these
+				// credentials may not see, so it cannot prove a deletion.
+				for _, id := range missing {
+					statuses[id] = archive.StatusUnavailable
+					details[id] = "not returned by the v1.1 lookup (deleted, or hidden from these credentials)"
+				}
+				return nil
+			})
+		}
 		return r.X.Tweets(ctx, ids, func(raw []byte, p *xapi.Page) error {
 			ps, err := r.storePage(ctx, w, "x-api:/2/tweets?ids="+strings.Join(ids, ","), raw, p)
 			if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/verbatim-archive/verbatim/archive/blob"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
+	"github.com/verbatim-archive/verbatim/archive/xv1"
 )
 
 var ctx = context.Background()
@@ -439,3 +440,31 @@ func TestMediaDownloads(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+func TestCaptureThroughV1(t *testing.T) {
+	e := newEnv(t)
+	noSleep := func(ctx context.Context, d time.Duration) error { e.fake.Advance(d); return ctx.Err() }
+	e.r.X = nil
+	e.r.V1 = xv1.NewClient(e.fake.URL(), xv1.Credentials{ConsumerKey: e.fake.V1ConsumerKey, ConsumerSecret: "cs",
+		AccessToken: "at", AccessSecret: "as"}, e.fake.Client(), xv1.WithSleep(noSleep))
+	e.fake.GeneratePosts(vpID, 450, e.now.Add(-500*time.Hour), time.Hour)
+	gone := e.fake.Post(vpID, "A post that will be deleted", e.now.Add(-time.Minute))
+	res, err := e.r.CaptureAccounts(ctx, []archive.Account{vp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res.Accounts[0]; got.Status != "ok" || got.Posts != 451 {
+		t.Fatalf("%+v", got)
+	}
+	e.fake.Delete(gone)
+	rc, err := e.r.Recheck(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.Checked != 451 || len(rc.Changes) != 1 || rc.Changes[0].ID != gone || rc.Changes[0].Kind != "unavailable" {
+		t.Errorf("recheck %+v", rc)
+	}
+	if n := e.fake.RequestCount("/1.1/"); n == 0 {
+		t.Error("no v1.1 requests were made")
+	}
+}

@@ -12,21 +12,32 @@ import (
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/capture"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
+	"github.com/verbatim-archive/verbatim/archive/xv1"
 )
 
 // runner builds the capture runner from the configuration.
 func (a *app) runner(st *store) (*capture.Runner, error) {
 	r := &capture.Runner{DB: st.db, Blobs: st.blobs, Log: a.log, PostURL: a.cfg.X.PostURL,
 		HTTP: &http.Client{Timeout: 5 * time.Minute}}
-	if a.cfg.X.BearerToken != "" {
-		r.X = xapi.New(a.cfg.X.APIURL, a.cfg.X.BearerToken, &http.Client{Timeout: 60 * time.Second}, xapi.WithLogger(a.log))
+	x := a.cfg.X
+	switch {
+	case x.BearerToken != "":
+		r.X = xapi.New(x.APIURL, x.BearerToken, &http.Client{Timeout: 60 * time.Second}, xapi.WithLogger(a.log))
+	case x.ConsumerKey != "" && x.AccessToken != "":
+		// Accounts that still have v1.1 access, with OAuth 1.0a user credentials.
+		base := ""
+		if x.APIURL != "https://api.x.com" {
+			base = x.APIURL
+		}
+		r.V1 = xv1.NewClient(base, xv1.Credentials{ConsumerKey: x.ConsumerKey, ConsumerSecret: x.ConsumerSecret,
+			AccessToken: x.AccessToken, AccessSecret: x.AccessSecret}, &http.Client{Timeout: 60 * time.Second}, xv1.WithLogger(a.log))
 	}
 	return r, nil
 }
 
 func (a *app) requireX(r *capture.Runner) error {
-	if r.X == nil {
-		return errors.New("no X API token: set VERBATIM_X_BEARER_TOKEN (and VERBATIM_X_API_URL for another endpoint)")
+	if r.X == nil && r.V1 == nil {
+		return errors.New("no X API credentials: set VERBATIM_X_BEARER_TOKEN (v2), or the VERBATIM_X_CONSUMER_*/ACCESS_* OAuth 1.0a credentials (v1.1)")
 	}
 	return nil
 }

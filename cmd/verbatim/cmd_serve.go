@@ -54,8 +54,8 @@ func (a *app) scheduler(st *store, r *capture.Runner) (*schedule.Scheduler, erro
 	}
 	jobs := []schedule.Job{
 		{Name: "capture", Spec: a.cfg.Schedule.Capture, Run: func(ctx context.Context) (any, error) {
-			if r.X == nil {
-				return nil, errors.New("no X API token: set VERBATIM_X_BEARER_TOKEN")
+			if err := a.requireX(r); err != nil {
+				return nil, err
 			}
 			res, err := r.CaptureAccounts(ctx, accounts)
 			if err == nil {
@@ -64,8 +64,8 @@ func (a *app) scheduler(st *store, r *capture.Runner) (*schedule.Scheduler, erro
 			return res.Counts(), err
 		}},
 		{Name: "recheck", Spec: a.cfg.Schedule.Recheck, Run: func(ctx context.Context) (any, error) {
-			if r.X == nil {
-				return nil, errors.New("no X API token: set VERBATIM_X_BEARER_TOKEN")
+			if err := a.requireX(r); err != nil {
+				return nil, err
 			}
 			res, err := r.Recheck(ctx, false)
 			return res.Counts(), err

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -430,4 +432,118 @@ func TestKilledMidPassResumes(t *testing.T) {
 		t.Errorf("after the second pass: %s; want 1000 posts and versions, no duplicates", r.stdout)
 	}
 	t.Logf("killed with %d posts archived; the next pass completed the rest", before.Posts)
+}
+
+func TestCaptureAndRecheckCommands(t *testing.T) {
+	fake := archivetest.NewFakeX(t)
+	fake.AddUser("1542228578", "VP", "Vice President JD Vance")
+	id := fake.Post("1542228578", "The two signed a Charter on Strategic Partnership", fake.Now().Add(-time.Hour))
+	gone := fake.Post("1542228578", "soon gone", fake.Now().Add(-time.Minute))
+	env := map[string]string{"VERBATIM_DATA": t.TempDir(), "VERBATIM_X_API_URL": fake.URL()}
+
+	r := cli(t, env, "capture")
+	if r.code != 2 || !strings.Contains(r.stderr, "VERBATIM_X_BEARER_TOKEN") {
+		t.Errorf("no token: exit %d %q", r.code, r.stderr)
+	}
+	env["VERBATIM_X_BEARER_TOKEN"] = fake.Token
+	r = cli(t, env, "capture", "@VP", "@NoSuchOfficial", "--format", "json")
+	if r.code != 1 {
+		t.Errorf("capture with an unknown account: exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	var pass struct {
+		Accounts []struct {
+			Handle, Status string
+			NewPosts       int `json:"new_posts"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &pass); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if len(pass.Accounts) != 2 || pass.Accounts[0].NewPosts != 2 || pass.Accounts[1].Status != "not-found" {
+		t.Errorf("capture result %s", r.stdout)
+	}
+
+	fake.Edit(id, "The two signed a historic Charter on Strategic Partnership", fake.Now())
+	fake.Delete(gone)
+	r = cli(t, env, "recheck", "--all", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("recheck: exit %d %s", r.code, r.stderr)
+	}
+	var rc struct {
+		Checked int
+		Changes []struct{ ID, Kind, Diff string }
+	}
+	json.Unmarshal([]byte(r.stdout), &rc)
+	if rc.Checked != 2 || len(rc.Changes) != 2 {
+		t.Fatalf("recheck result %s", r.stdout)
+	}
+	r = cli(t, env, "show", id)
+	if !strings.Contains(r.stdout, "{+historic+}") || !strings.Contains(r.stdout, "Status   edited") {
+		t.Errorf("show after the edit:\n%s", r.stdout)
+	}
+	r = cli(t, env, "show", gone, "--format", "json")
+	if !strings.Contains(r.stdout, `"status": "deleted"`) || !strings.Contains(r.stdout, `"status_at"`) {
+		t.Errorf("show after the deletion:\n%s", r.stdout)
+	}
+	r = cli(t, env, "search", "--deleted")
+	if !strings.Contains(r.stdout, "soon gone") {
+		t.Errorf("search --deleted:\n%s", r.stdout)
+	}
+}
+
+func TestServeRunsJobsAndStopsOnSignal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	fake := archivetest.NewFakeX(t)
+	fake.AddUser("1542228578", "VP", "Vice President JD Vance")
+	fake.Post("1542228578", "served", fake.Now().Add(-time.Hour))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := proc(t, "--data", t.TempDir(), "serve")
+	cmd.Env = append(cmd.Env, "VERBATIM_X_API_URL="+fake.URL(), "VERBATIM_X_BEARER_TOKEN="+fake.Token,
+		"VERBATIM_ADDR="+addr, "VERBATIM_ACCOUNTS=@VP")
+	cfg := filepath.Join(t.TempDir(), "v.yaml")
+	os.WriteFile(cfg, []byte("schedule:\n  capture: '@every 1s'\n"), 0o644)
+	cmd.Env = append(cmd.Env, "VERBATIM_CONFIG="+cfg)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	var status struct {
+		Archive struct{ Posts int }
+		Runs    []struct{ Job, Error string }
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/api/v1/status")
+		if err == nil {
+			json.NewDecoder(resp.Body).Decode(&status)
+			resp.Body.Close()
+			if status.Archive.Posts == 1 {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if status.Archive.Posts != 1 || len(status.Runs) == 0 || status.Runs[0].Job != "capture" {
+		t.Fatalf("status %+v\n%s", status, stderr.String())
+	}
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve exited with %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on SIGINT")
+	}
 }
