@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -71,18 +73,21 @@ type Edit struct {
 //     directly followed by its Insert;
 //   - the white space between a change and the unchanged text beside it belongs to the Equal edit,
 //     so a Delete or Insert starts and ends with a token except at the very start or end of a text;
-//   - a short run of common tokens between two longer changes (a stray "the" or ",") is folded into
-//     the change, and an insertion or deletion that could sit at several places is put where it
+//   - a short run of common tokens between two longer replacements (a stray "the" or ",") is folded
+//     into the change, and an insertion or deletion that could sit at several places is put where it
 //     starts or ends a sentence or line;
 //   - a text without any token (empty, or only white space) is an Equal edit with the other side
 //     empty, so DiffWords("", "") is nil and DiffWords(" ", "x") is [{Equal " " ""} {Insert "" "x"}].
 //
-// The diff is a minimal one (Myers' O(ND) algorithm) for texts of up to some 16,000 tokens that
-// differ by a few thousand. Beyond that, and wherever an exact search would cost more than a fixed
-// budget proportional to the input, the texts are first split at tokens that occur exactly once in
-// each (as in patience diff) and the pieces between are compared on their own; pieces still too
-// costly become one Delete and one Insert. Time and memory stay close to linear in the size of the
-// input, so a 100,000-word text takes well under a second.
+// The edits are those of a minimal diff (a longest common subsequence of tokens) wherever that can
+// be found at reasonable cost: small runs are compared by dynamic programming, others by Myers'
+// O(ND) algorithm, fast where the texts differ little, or by Hunt–Szymanski's, fast where the tokens
+// of one text match few places in the other (a quotation against a long article). Runs of 16,384
+// tokens or more are first split at tokens that occur exactly once in each text, as patience diff
+// does. The exact searches share a budget proportional to the size of the input; once it is spent,
+// runs are only split at unique tokens, and what remains becomes one Delete and one Insert. Time and
+// memory therefore stay close to linear: two 100,000-word texts that have nothing in common, or use
+// only a handful of distinct words, take a fraction of a second.
 func DiffWords(a, b string) []Edit {
 	wa, wb := Words(a), Words(b)
 	return toEdits(a, b, wa, wb, diffTokens(a, b, wa, wb))
@@ -110,72 +115,43 @@ func Similarity(a, b string) float64 {
 // deleted text as [-text-] and inserted text as {+text+}. Markers enclose only the changed tokens;
 // the white space around them stays outside. Marker characters inside the text are not escaped.
 func RenderText(edits []Edit) string {
-	var sb strings.Builder
-	render(edits, func(op Op, s string) {
-		switch op {
-		case Delete:
-			sb.WriteString("[-")
-			sb.WriteString(s)
-			sb.WriteString("-]")
-		case Insert:
-			sb.WriteString("{+")
-			sb.WriteString(s)
-			sb.WriteString("+}")
-		default:
-			sb.WriteString(s)
-		}
-	})
-	return sb.String()
+	return render(edits, "[-", "-]", "{+", "+}", func(s string) string { return s })
 }
 
 // RenderHTML shows edits as an HTML fragment: unchanged text as b has it, deleted text in <del> and
 // inserted text in <ins>, every piece escaped with html.EscapeString. Line breaks are kept as they
 // are, so the fragment belongs in an element styled with white-space: pre-wrap.
 func RenderHTML(edits []Edit) string {
-	var sb strings.Builder
-	render(edits, func(op Op, s string) {
-		switch op {
-		case Delete:
-			sb.WriteString("<del>")
-			sb.WriteString(html.EscapeString(s))
-			sb.WriteString("</del>")
-		case Insert:
-			sb.WriteString("<ins>")
-			sb.WriteString(html.EscapeString(s))
-			sb.WriteString("</ins>")
-		default:
-			sb.WriteString(html.EscapeString(s))
-		}
-	})
-	return sb.String()
+	return render(edits, "<del>", "</del>", "<ins>", "</ins>", html.EscapeString)
 }
 
-// render calls emit with the pieces to show for edits: changed text without white space at its
-// ends, and unchanged text (op Equal) as b has it, except that next to a deletion it keeps the
-// white space a has there, so that both "the [-quick-] fox" and "Hello{+,+} world" read right.
-func render(edits []Edit, emit func(op Op, s string)) {
+// render writes edits with each piece escaped and changes between markers: changed text without
+// white space at its ends, and unchanged text as b has it, except that next to a deletion it keeps
+// the white space a has there, so that both "the [-quick-] fox" and "Hello{+,+} world" read right.
+func render(edits []Edit, delOpen, delClose, insOpen, insClose string, escape func(string) string) string {
+	var sb strings.Builder
 	for i, e := range edits {
-		if e.Op != Equal {
-			text := e.B
-			if e.Op == Delete {
-				text = e.A
+		switch e.Op {
+		case Delete:
+			if _, core, _ := splitSpace(e.A); core != "" {
+				sb.WriteString(delOpen + escape(core) + delClose)
 			}
-			if _, core, _ := splitSpace(text); core != "" {
-				emit(e.Op, core)
+		case Insert:
+			if _, core, _ := splitSpace(e.B); core != "" {
+				sb.WriteString(insOpen + escape(core) + insClose)
 			}
-			continue
-		}
-		lead, core, trail := splitSpace(e.B)
-		if i > 0 && edits[i-1].Op == Delete {
-			lead, _, _ = splitSpace(e.A)
-		}
-		if i+1 < len(edits) && edits[i+1].Op == Delete {
-			_, _, trail = splitSpace(e.A)
-		}
-		if s := lead + core + trail; s != "" {
-			emit(Equal, s)
+		default:
+			lead, core, trail := splitSpace(e.B)
+			if i > 0 && edits[i-1].Op == Delete {
+				lead, _, _ = splitSpace(e.A)
+			}
+			if i+1 < len(edits) && edits[i+1].Op == Delete {
+				_, _, trail = splitSpace(e.A)
+			}
+			sb.WriteString(escape(lead + core + trail))
 		}
 	}
+	return sb.String()
 }
 
 // splitSpace splits s into its leading white space, the rest up to its trailing white space, and
@@ -198,6 +174,9 @@ const (
 	exactBase, exactPerToken = 1 << 23, 64
 	// Splitting at unique tokens may visit coarseBase + coarsePerToken·(tokens) tokens.
 	coarseBase, coarsePerToken = 1 << 16, 16
+	// sparseMin is the number of tokens from which a run's matching pairs are counted, to choose
+	// between Myers' and Hunt–Szymanski's algorithm; maxPairs is the most pairs the latter may take.
+	sparseMin, maxPairs = 1 << 8, 1 << 21
 	// maxSlide is how far an insertion or deletion is moved to find a better place for it.
 	maxSlide = 64
 )
@@ -227,7 +206,7 @@ func diffTokens(a, b string, wa, wb []Word) []block {
 	}
 	ia, ib := intern(wa), intern(wb)
 	n := len(ia) + len(ib)
-	d := &differ{a: ia, b: ib, work: exactBase + exactPerToken*n, coarse: coarseBase + coarsePerToken*n}
+	d := &differ{a: ia, b: ib, ids: len(ids), work: exactBase + exactPerToken*n, coarse: coarseBase + coarsePerToken*n}
 	d.diff(0, len(ia), 0, len(ib))
 	blocks := cleanupSemantic(d.out)
 	slide(blocks, a, b, wa, wb, ia, ib)
@@ -240,8 +219,11 @@ type differ struct {
 	out    []block
 	work   int // steps of exact search left
 	coarse int // token visits of splitting at unique tokens left
+	ids    int // number of distinct tokens
 	v1, v2 []int
 	dp     []int32
+	count  []int32 // per token, for matches
+	end    []int32
 }
 
 // emit appends a block, merging it with the last one if both are equal runs or both changes.
@@ -273,6 +255,13 @@ func (d *differ) diff(a0, a1, b0, b1 int) {
 }
 
 // middle emits the blocks for a[a0:a1] against b[b0:b1], which neither start nor end alike.
+//
+// Small runs are compared by dynamic programming, long ones first split at tokens that occur once in
+// each. Otherwise Myers' algorithm searches for a minimal diff, which is fast where the runs differ
+// little; where they differ much, and their tokens match each other in few places, the
+// Hunt–Szymanski algorithm is faster, so Myers' search is given up once it has cost a good part of
+// what that would. Both find a longest common subsequence. Where neither can be afforded, the run
+// is split at unique tokens if it was not already, or else becomes one change.
 func (d *differ) middle(a0, a1, b0, b1 int) {
 	n, m := a1-a0, b1-b0
 	switch {
@@ -285,9 +274,23 @@ func (d *differ) middle(a0, a1, b0, b1 int) {
 	case n+m >= anchorFirst && d.anchor(a0, a1, b0, b1):
 		return
 	}
-	if x, y, ok := d.bisect(a0, a1, b0, b1); ok && (x > a0 || y > b0) && (x < a1 || y < b1) {
+	budget := d.work
+	var sp *sparse
+	if n+m >= sparseMin {
+		if sp = d.matches(a0, a1, b0, b1); 2*sp.cost <= d.work && sp.pairs <= maxPairs {
+			budget = sp.cost / 4 // a step of Myers' search is cheaper than one of hunt's
+		} else {
+			sp = nil
+		}
+	}
+	if x, y, ok := d.bisect(a0, a1, b0, b1, budget); ok && (x > a0 || y > b0) && (x < a1 || y < b1) {
 		d.diff(a0, x, b0, y)
 		d.diff(x, a1, y, b1)
+		return
+	}
+	if sp != nil {
+		d.work -= sp.cost
+		d.hunt(a0, b0, sp)
 		return
 	}
 	if n+m < anchorFirst && d.anchor(a0, a1, b0, b1) {
@@ -298,16 +301,19 @@ func (d *differ) middle(a0, a1, b0, b1 int) {
 
 // bisect finds the middle snake of an optimal path through a[a0:a1] against b[b0:b1] (Myers 1986,
 // section 4b) and returns the point at which to split the problem in two. It reports false if that
-// would cost more than the work left.
-func (d *differ) bisect(a0, a1, b0, b1 int) (x, y int, ok bool) {
-	if d.work <= 0 {
+// would cost more than budget steps of the work left.
+func (d *differ) bisect(a0, a1, b0, b1, budget int) (x, y int, ok bool) {
+	budget = min(budget, d.work)
+	if budget <= 0 {
 		return 0, 0, false
 	}
+	work := budget
+	defer func() { d.work -= budget - work }()
 	a, b := d.a[a0:a1], d.b[b0:b1]
 	n, m := len(a), len(b)
-	// Reaching D costs at least D steps per direction, and usually about D²; limit the
-	// search (and the memory it takes) to what the work left could pay for.
-	limit := min((n+m+1)/2, int(math.Sqrt(float64(d.work)))+2)
+	// Reaching D takes about D² steps, so the search ends long before D reaches √work; stop it
+	// there in any case, which bounds the memory it takes.
+	limit := min((n+m+1)/2, int(math.Sqrt(float64(work)))+2)
 	off, size := limit, 2*limit+2
 	if cap(d.v1) < size {
 		d.v1, d.v2 = make([]int, size), make([]int, size)
@@ -317,12 +323,12 @@ func (d *differ) bisect(a0, a1, b0, b1 int) (x, y int, ok bool) {
 		v1[i], v2[i] = -1, -1
 	}
 	v1[off+1], v2[off+1] = 0, 0
-	d.work -= size
+	work -= size
 	delta := n - m
 	front := delta%2 != 0 // whether the forward path meets the reverse one, or the other way round
 	k1start, k1end, k2start, k2end := 0, 0, 0, 0
-	for dd := 0; dd < limit; dd++ {
-		if d.work < 0 {
+	for dd := 0; dd <= limit; dd++ {
+		if work < 0 {
 			return 0, 0, false
 		}
 		for k1 := -dd + k1start; k1 <= dd-k1end; k1 += 2 {
@@ -338,7 +344,7 @@ func (d *differ) bisect(a0, a1, b0, b1 int) (x, y int, ok bool) {
 				x1++
 				y1++
 			}
-			d.work -= 1 + x1 - start
+			work -= 1 + x1 - start
 			v1[i1] = x1
 			switch {
 			case x1 > n:
@@ -364,7 +370,7 @@ func (d *differ) bisect(a0, a1, b0, b1 int) (x, y int, ok bool) {
 				x2++
 				y2++
 			}
-			d.work -= 1 + x2 - start
+			work -= 1 + x2 - start
 			v2[i2] = x2
 			switch {
 			case x2 > n:
@@ -418,6 +424,95 @@ func (d *differ) lcs(a0, a1, b0, b1 int) {
 		}
 	}
 	d.emit(false, a0+i, a1, b0+j, b1)
+}
+
+// sparse lists, for each token of a run of a, where the same token is in a run of b.
+type sparse struct {
+	pos    []int32    // positions in b, grouped by token, ascending in each group
+	groups [][2]int32 // groups[i]: the group in pos of the token a[a0+i]
+	pairs  int        // matching pairs: the sum of the groups' sizes
+	cost   int        // estimated steps of hunt
+}
+
+// matches returns the matching pairs of a[a0:a1] and b[b0:b1], in O(n + m) time.
+func (d *differ) matches(a0, a1, b0, b1 int) *sparse {
+	if d.count == nil {
+		d.count, d.end = make([]int32, d.ids), make([]int32, d.ids)
+	}
+	bs := d.b[b0:b1]
+	for _, id := range bs {
+		d.count[id]++
+	}
+	// Lay the groups out in the order their tokens first appear: end[id] is one more than the next
+	// free place in id's group, and, once all are placed, one more than the group's end.
+	next := int32(0)
+	for _, id := range bs {
+		if d.end[id] == 0 {
+			d.end[id] = next + 1
+			next += d.count[id]
+		}
+	}
+	pos := make([]int32, len(bs))
+	for j, id := range bs {
+		pos[d.end[id]-1] = int32(b0 + j)
+		d.end[id]++
+	}
+	sp := &sparse{pos: pos, groups: make([][2]int32, a1-a0)}
+	for i, id := range d.a[a0:a1] {
+		if c := d.count[id]; c > 0 {
+			end := d.end[id] - 1
+			sp.groups[i] = [2]int32{end - c, end}
+			sp.pairs += int(c)
+		}
+	}
+	for _, id := range bs {
+		d.count[id], d.end[id] = 0, 0
+	}
+	sp.cost = sp.pairs*(bits.Len(uint(min(a1-a0, b1-b0)))+1) + (a1 - a0) + (b1 - b0)
+	return sp
+}
+
+// hunt emits the blocks of a longest common subsequence of a[a0:] and b[b0:], within the runs
+// whose matching pairs sp lists, found by the Hunt–Szymanski algorithm in O((n + r) log n) time and
+// O(n + r) space for r matching pairs.
+func (d *differ) hunt(a0, b0 int, sp *sparse) {
+	type node struct{ i, j, prev int32 }
+	var nodes []node
+	var thresh []int32 // thresh[k]: the least j that ends a common subsequence of length k+1
+	var link []int32   // link[k]: the node of that subsequence's last pair
+	for i, g := range sp.groups {
+		for k := g[1] - 1; k >= g[0]; k-- { // j in descending order, so one i is used once
+			j := sp.pos[k]
+			t, found := slices.BinarySearch(thresh, j)
+			if found {
+				continue
+			}
+			prev := int32(-1)
+			if t > 0 {
+				prev = link[t-1]
+			}
+			nodes = append(nodes, node{int32(a0 + i), j, prev})
+			if t == len(thresh) {
+				thresh, link = append(thresh, j), append(link, int32(len(nodes)-1))
+			} else {
+				thresh[t], link[t] = j, int32(len(nodes)-1)
+			}
+		}
+	}
+	a1, b1 := a0+len(sp.groups), b0+len(sp.pos)
+	pairs := make([]node, len(link))
+	if len(link) > 0 {
+		for k, p := len(link)-1, link[len(link)-1]; p >= 0; k, p = k-1, nodes[p].prev {
+			pairs[k] = nodes[p]
+		}
+	}
+	for _, p := range pairs {
+		i, j := int(p.i), int(p.j)
+		d.emit(false, a0, i, b0, j)
+		d.emit(true, i, i+1, j, j+1)
+		a0, b0 = i+1, j+1
+	}
+	d.emit(false, a0, a1, b0, b1)
 }
 
 // anchor splits a[a0:a1] against b[b0:b1] at the longest sequence of tokens that occur exactly once
@@ -481,12 +576,14 @@ func (d *differ) anchor(a0, a1, b0, b1 int) bool {
 	return true
 }
 
-// cleanupSemantic folds each run of equal tokens that is shorter than the changes on both sides of
-// it into one change, so that a replaced passage is not cut up by the few words (“the”, “,”) it
-// happens to share with its replacement. blocks must alternate between equal runs and changes.
+// cleanupSemantic folds each run of equal tokens that is shorter than what is deleted and what is
+// inserted on both sides of it into one change, so that a replaced passage is not cut up by the few
+// words (“the”, “,”) it happens to share with its replacement. Text kept between pure insertions or
+// deletions (a quotation inside a longer text) is never folded. blocks must alternate between equal
+// runs and changes.
 func cleanupSemantic(blocks []block) []block {
 	out := make([]block, 0, len(blocks))
-	size := func(c block) int { return max(c.a1-c.a0, c.b1-c.b0) }
+	size := func(c block) int { return min(c.a1-c.a0, c.b1-c.b0) }
 	for _, bl := range blocks {
 		out = append(out, bl)
 		for n := len(out); n >= 3; n = len(out) {

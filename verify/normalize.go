@@ -265,7 +265,8 @@ type Word struct {
 	Norm string
 	// Start and End are the token's byte offsets in the text.
 	Start, End int
-	Kind       Kind
+	// Kind tells what sort of token it is.
+	Kind Kind
 }
 
 // Words splits s into tokens: words, URLs, @handles, #tags, emoji and punctuation marks, in order.

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -198,6 +199,10 @@ func isPlain(p *archive.Post) bool {
 // one for their versions, then falls back to the per-post path for any
 // whose post already existed but whose version was new.
 func (w *PostWriter) writeRun(ctx context.Context, tx *sql.Tx, newAccounts map[string]accountRow, run []*Item, now string) ([]addResult, error) {
+	// In key order: B-tree appends, not splits (timelines come newest first).
+	slices.SortStableFunc(run, func(a, b *Item) int {
+		return cmp.Compare(archive.OrderKey(archive.PlatformX, a.Post.ID, a.Post.CreatedAt), archive.OrderKey(archive.PlatformX, b.Post.ID, b.Post.CreatedAt))
+	})
 	var pq, vq strings.Builder
 	pq.WriteString(`INSERT INTO posts(ord, id, platform, account_id, handle, author_name, created_at, latest_id, text, lang,
 		versions, edit_ids, has_media, status, first_seen, last_seen) VALUES `)
@@ -647,6 +652,9 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a archive.Account, now strin
 // flushFTS adds the pending new posts to the full-text index.
 func (w *PostWriter) flushFTS(ctx context.Context, tx *sql.Tx) error {
 	const chunk = 4000 // 3 variables a row, under SQLite's 32766
+	// FTS5 flushes its buffer whenever a rowid is not above the last one
+	// written, so rows go in ascending order: one flush, not one a row.
+	slices.SortFunc(w.pending, func(a, b ftsRow) int { return cmp.Compare(a.ord, b.ord) })
 	for len(w.pending) > 0 {
 		rows := w.pending[:min(chunk, len(w.pending))]
 		var q strings.Builder
