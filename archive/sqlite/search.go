@@ -29,9 +29,15 @@ type SearchQuery struct {
 
 // SearchResult is a page of results, newest first, and the total count.
 type SearchResult struct {
-	Total   int                   `json:"total"`
-	Results []archive.PostSummary `json:"results"`
+	Total int `json:"total"`
+	// TotalCapped says Total stopped counting at MaxCount.
+	TotalCapped bool                  `json:"total_capped,omitempty"`
+	Results     []archive.PostSummary `json:"results"`
 }
+
+// MaxCount is where counting matches stops: a query matching half the
+// archive answers "more than 10,000" at once instead of counting them all.
+const MaxCount = 10000
 
 // Search runs a full-text query. Matches are ordered newest first, which
 // FTS5 delivers in index order, so a query stops after the page it needs.
@@ -59,30 +65,40 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (SearchResult, error) {
 		args = append(args, match)
 		key = "posts_fts.rowid"
 	}
+	// Keys are times (to the millisecond) since X's epoch: a time range is
+	// a key range, which FTS5 applies as it walks its index. Only bounds
+	// before the epoch need the posts' own times.
+	postFilters := false
 	if !q.Since.IsZero() {
-		where = append(where, key+" >= ?", "p.created_at >= ?")
-		args = append(args, archive.SnowflakeAt(q.Since), formatTime(q.Since))
+		where = append(where, key+" >= ?")
+		args = append(args, archive.SnowflakeAt(q.Since))
 	}
 	if !q.Until.IsZero() {
-		if q.Until.UnixMilli() > twitterEpoch.UnixMilli() {
+		if q.Until.After(twitterEpoch) {
 			where = append(where, key+" < ?")
-			args = append(args, archive.SnowflakeAt(q.Until)+1<<22)
+			args = append(args, archive.SnowflakeAt(q.Until))
+		} else {
+			where = append(where, "p.created_at < ?")
+			args = append(args, formatTime(q.Until))
+			postFilters = true
 		}
-		where = append(where, "p.created_at < ?")
-		args = append(args, formatTime(q.Until))
 	}
 	if q.Account != "" {
 		where = append(where, "p.account_id IN (SELECT id FROM accounts WHERE handle_lc = ?)")
 		args = append(args, archive.NormalizeHandle(q.Account))
+		postFilters = true
 	}
 	if q.Deleted {
 		where = append(where, "p.status = 'deleted'")
+		postFilters = true
 	}
 	if q.Edited {
 		where = append(where, "(p.versions > 1 OR p.edit_ids LIKE '% %')")
+		postFilters = true
 	}
 	if q.HasMedia {
 		where = append(where, "p.has_media = 1")
+		postFilters = true
 	}
 	from := "posts p"
 	snippet := "''"
@@ -118,8 +134,19 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (SearchResult, error) {
 		res.Total = q.Offset + len(res.Results)
 		return res, nil
 	}
-	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM `+from+cond, args...).Scan(&res.Total); err != nil {
+	// Count, up to MaxCount; from the index alone when no filter needs the
+	// posts themselves.
+	countFrom := from
+	if useFTS && !postFilters {
+		countFrom = "posts_fts"
+		cond = strings.ReplaceAll(cond, "posts_fts.rowid", "rowid")
+	}
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+countFrom+cond+` LIMIT ?)`,
+		append(args, MaxCount+1)...).Scan(&res.Total); err != nil {
 		return res, searchErr(err)
+	}
+	if res.Total > MaxCount {
+		res.Total, res.TotalCapped = MaxCount, true
 	}
 	return res, nil
 }

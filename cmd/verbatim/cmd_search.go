@@ -118,6 +118,8 @@ func printSearch(w io.Writer, res sqlite.SearchResult, q sqlite.SearchQuery, col
 	switch {
 	case res.Total == 0:
 		fmt.Fprintln(w, "no posts found")
+	case res.TotalCapped:
+		fmt.Fprintf(w, "%d–%d of more than %d posts (narrow the query, or use --offset for more)\n", q.Offset+1, q.Offset+len(res.Results), res.Total)
 	case len(res.Results) < res.Total:
 		fmt.Fprintf(w, "%d–%d of %d posts (use --offset for more)\n", q.Offset+1, q.Offset+len(res.Results), res.Total)
 	case res.Total == 1:
