@@ -44,9 +44,9 @@ func demoPosts() []demoPost {
 	}
 	return []demoPost{
 		{demoVPID, "Wheels down in Baku. The peace between Armenia and Azerbaijan is holding, and America intends to help it last: through trade, energy and the Trump Route for Internatonal Peace and Prosperity.", "", at("07:48:10")},
-		{demoVPID, "📸Vice President Vance in Baku, Azerbaijan, with the President of Azerbaijan Ilham Aliyev.\n\nThe two signed a Charter on Strategic Partnership, held bilateral meetings, and delivered remarks 🇺🇸🇺🇸", "baku-aliyev.png", at("09:12:41")},
-		{demoPSID, ".@VP @JDVance and Azerbaijan President Aliyev sign a charter on strategic partnership between the U.S. and Azerbaijan", "charter-signing.png", at("10:05:17")},
-		{demoVPID, "VP Vance in Azerbaijan:\n\n“The president of this country, the PM of Armenia, and, of course, @POTUS, working together, created peace where previously there was war.\n\nAnd, I think in the future, will create prosperity where once there was only fighting and conflict.”", "remarks.png", at("11:31:09")},
+		{demoVPID, "📸 In Baku, Azerbaijan, with President Ilham Aliyev.\n\nToday we signed a Charter on Strategic Partnership, held bilateral meetings and spoke to the press 🇺🇸🇦🇿", "baku-aliyev.png", at("09:12:41")},
+		{demoPSID, ".@VP and President Aliyev sign the U.S.–Azerbaijan charter on strategic partnership in Baku", "charter-signing.png", at("10:05:17")},
+		{demoVPID, "In Azerbaijan today:\n\n“Leaders here and in Armenia, together with @POTUS, chose peace where there had been war.\n\nNow we can build prosperity where there was once only conflict.”", "remarks.png", at("11:31:09")},
 		{demoPSID, "Remarks by the Vice President at the signing will be posted on the White House website later today.", "", at("12:02:44")},
 	}
 }
