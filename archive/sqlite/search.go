@@ -266,3 +266,58 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	}
 	return s, nil
 }
+
+// EachPost calls fn for every post, oldest first, with the same fields as
+// search results.
+func (db *DB) EachPost(ctx context.Context, postURL string, fn func(archive.PostSummary) error) error {
+	if postURL == "" {
+		postURL = archive.DefaultPostURL
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT id, platform, handle, created_at, text, status FROM posts ORDER BY ord`)
+	if err != nil {
+		return fmt.Errorf("posts: %w", friendly(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s archive.PostSummary
+		var created string
+		if err := rows.Scan(&s.ID, &s.Platform, &s.Handle, &created, &s.Text, &s.Status); err != nil {
+			return err
+		}
+		s.CreatedAt = parseTime(created)
+		s.URL = archive.PostURL(postURL, s.Handle, s.ID)
+		if err := fn(s); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// SnapshotWARCs calls fn with the hash of every stored WARC artifact, in
+// capture order, optionally only for the given capture ids.
+func (db *DB) SnapshotWARCs(ctx context.Context, ids []int64, fn func(captureID int64, sha256 string) error) error {
+	q := `SELECT a.capture_id, a.sha256 FROM artifacts a WHERE a.kind = 'warc'`
+	var args []any
+	if len(ids) > 0 {
+		q += ` AND a.capture_id IN (` + strings.Repeat("?,", len(ids)-1) + `?)`
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	rows, err := db.db.QueryContext(ctx, q+` ORDER BY a.capture_id`, args...)
+	if err != nil {
+		return fmt.Errorf("warc artifacts: %w", friendly(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var sum string
+		if err := rows.Scan(&id, &sum); err != nil {
+			return err
+		}
+		if err := fn(id, sum); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

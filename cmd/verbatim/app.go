@@ -59,6 +59,7 @@ func commands() []command {
 		{"search", "full-text search of archived posts", runSearch},
 		{"show", "a post with its versions, captures, artifacts and hashes", runShow},
 		{"stats", "what the archive holds", runStats},
+		{"export", "export posts (jsonl, csv) or snapshots (warc)", runExport},
 		{"config", "show the effective configuration (secrets redacted)", runConfig},
 		{"version", "print the version", runVersion},
 	}

@@ -547,3 +547,28 @@ func TestServeRunsJobsAndStopsOnSignal(t *testing.T) {
 		t.Fatal("serve did not stop on SIGINT")
 	}
 }
+
+func TestExportPosts(t *testing.T) {
+	env := map[string]string{"VERBATIM_DATA": t.TempDir()}
+	if r := cli(t, env, "import", "testdata/vp-timeline.jsonl"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	r := cli(t, env, "export", "--format", "jsonl")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if r.code != 0 || len(lines) != 4 {
+		t.Fatalf("jsonl export: %d %q", r.code, r.stdout)
+	}
+	var p map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &p); err != nil || p["id"] == nil || p["url"] == nil {
+		t.Errorf("jsonl line %q: %v", lines[0], err)
+	}
+	out := filepath.Join(t.TempDir(), "posts.csv")
+	r = cli(t, env, "export", "--format", "csv", "-o", out)
+	b, _ := os.ReadFile(out)
+	if r.code != 0 || !strings.HasPrefix(string(b), "id,platform,handle,created_at,status,url,text\n") || strings.Count(string(b), "\n") < 5 {
+		t.Errorf("csv export: %d %q %q", r.code, r.stderr, b)
+	}
+	if r := cli(t, env, "export", "--format", "xml"); r.code != 2 {
+		t.Errorf("bad format: exit %d", r.code)
+	}
+}
