@@ -48,6 +48,9 @@ type PostWriter struct {
 	// post by post between other writes leaves many tiny segments to merge.
 	pending []ftsRow
 	edited  []string // posts of the open transaction that gained a version
+	// runPosts and runVersions are the full-run statements of the open
+	// transaction.
+	runPosts, runVersions *sql.Stmt
 }
 
 type ftsRow struct {
@@ -99,6 +102,15 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 		clear(newAccounts)
 		w.pending = w.pending[:0]
 		w.edited = w.edited[:0]
+		w.runPosts, w.runVersions = nil, nil
+		defer func() {
+			for _, st := range []*sql.Stmt{w.runPosts, w.runVersions} {
+				if st != nil {
+					st.Close()
+				}
+			}
+			w.runPosts, w.runVersions = nil, nil
+		}()
 		var st txStmts
 		defer st.close()
 		var err error
@@ -148,30 +160,37 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 			run = run[:0]
 			return nil
 		}
+		// Plain posts first, then the rest: edits update rows that must be
+		// in the full-text index first, and each such update makes FTS5
+		// write out its buffer; after the plain posts that happens once.
+		var others []*Item
 		for i := range items {
 			if i%256 == 0 && ctx.Err() != nil {
 				return ctx.Err()
 			}
 			it := &items[i]
-			if isPlain(&it.Post) {
-				if run = append(run, it); len(run) == runSize {
-					if err := flush(); err != nil {
-						return err
-					}
-				}
+			if !isPlain(&it.Post) {
+				others = append(others, it)
 				continue
 			}
-			if err := flush(); err != nil {
-				return err
+			if run = append(run, it); len(run) == runSize {
+				if err := flush(); err != nil {
+					return err
+				}
 			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if err := w.flushFTS(ctx, tx); err != nil {
+			return err
+		}
+		for _, it := range others {
 			added, err := w.writeOne(ctx, tx, &st, newAccounts, it, now)
 			if err != nil {
 				return fmt.Errorf("post %s: %w", it.Post.ID, err)
 			}
 			count(added)
-		}
-		if err := flush(); err != nil {
-			return err
 		}
 		return w.flushFTS(ctx, tx)
 	})
@@ -253,11 +272,26 @@ func (w *PostWriter) writeRun(ctx context.Context, tx *sql.Tx, newAccounts map[s
 	}
 	pq.WriteString(" ON CONFLICT DO NOTHING RETURNING ord")
 	vq.WriteString(" RETURNING id")
-	newPosts, err := returned[int64](ctx, tx, pq.String(), pargs)
+	// Full runs reuse statements prepared once per transaction, so SQLite
+	// parses the long INSERT once rather than once a run.
+	var pst, vst *sql.Stmt
+	if len(run) == runSize {
+		var err error
+		if w.runPosts == nil {
+			if w.runPosts, err = tx.PrepareContext(ctx, pq.String()); err != nil {
+				return nil, err
+			}
+			if w.runVersions, err = tx.PrepareContext(ctx, vq.String()); err != nil {
+				return nil, err
+			}
+		}
+		pst, vst = w.runPosts, w.runVersions
+	}
+	newPosts, err := returned[int64](ctx, tx, pst, pq.String(), pargs)
 	if err != nil {
 		return nil, err
 	}
-	newVersions, err := returned[string](ctx, tx, vq.String(), vargs)
+	newVersions, err := returned[string](ctx, tx, vst, vq.String(), vargs)
 	if err != nil {
 		return nil, err
 	}
@@ -291,9 +325,16 @@ func (w *PostWriter) writeRun(ctx context.Context, tx *sql.Tx, newAccounts map[s
 	return out, nil
 }
 
-// returned runs an INSERT … RETURNING and collects the returned keys.
-func returned[K comparable](ctx context.Context, tx *sql.Tx, q string, args []any) (map[K]bool, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
+// returned runs an INSERT … RETURNING (the prepared statement when given)
+// and collects the returned keys.
+func returned[K comparable](ctx context.Context, tx *sql.Tx, st *sql.Stmt, q string, args []any) (map[K]bool, error) {
+	var rows *sql.Rows
+	var err error
+	if st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, err
 	}

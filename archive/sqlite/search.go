@@ -37,7 +37,12 @@ type SearchResult struct {
 
 // MaxCount is where counting matches stops: a query matching half the
 // archive answers "more than 10,000" at once instead of counting them all.
-const MaxCount = 10000
+// Counts that need each post's row (filters by account, status, media)
+// stop at MaxFilteredCount.
+const (
+	MaxCount         = 10000
+	MaxFilteredCount = 1000
+)
 
 // Search runs a full-text query. Matches are ordered newest first, which
 // FTS5 delivers in index order, so a query stops after the page it needs.
@@ -137,16 +142,20 @@ func (db *DB) Search(ctx context.Context, q SearchQuery) (SearchResult, error) {
 	// Count, up to MaxCount; from the index alone when no filter needs the
 	// posts themselves.
 	countFrom := from
-	if useFTS && !postFilters {
-		countFrom = "posts_fts"
-		cond = strings.ReplaceAll(cond, "posts_fts.rowid", "rowid")
+	max := MaxFilteredCount
+	if !postFilters {
+		max = MaxCount
+		if useFTS {
+			countFrom = "posts_fts"
+			cond = strings.ReplaceAll(cond, "posts_fts.rowid", "rowid")
+		}
 	}
 	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+countFrom+cond+` LIMIT ?)`,
-		append(args, MaxCount+1)...).Scan(&res.Total); err != nil {
+		append(args, max+1)...).Scan(&res.Total); err != nil {
 		return res, searchErr(err)
 	}
-	if res.Total > MaxCount {
-		res.Total, res.TotalCapped = MaxCount, true
+	if res.Total > max {
+		res.Total, res.TotalCapped = max, true
 	}
 	return res, nil
 }

@@ -137,12 +137,22 @@ func DecodePage(data []byte) (*Page, error) {
 		page.Errors = append(page.Errors, e.apiError())
 	}
 
-	entries, single, err := splitData(raw.Data)
-	if err != nil {
-		return nil, fmt.Errorf("decode page: %w", err)
-	}
 	var tweets []*rawTweet
 	var tweetWhere []string
+	// Fast path: an array decoded in one pass; the slow path below only
+	// runs to name the entry at fault.
+	var entries []json.RawMessage
+	var single bool
+	var decoded []rawEntry
+	if d := bytes.TrimSpace(raw.Data); len(d) > 0 && d[0] == '[' && json.Unmarshal(d, &decoded) == nil {
+		entries = make([]json.RawMessage, len(decoded))
+	} else {
+		decoded = nil
+		var err error
+		if entries, single, err = splitData(raw.Data); err != nil {
+			return nil, fmt.Errorf("decode page: %w", err)
+		}
+	}
 	seenUser := make(map[string]bool)
 	addUser := func(u rawUser, where string) error {
 		if u.ID == "" {
@@ -161,7 +171,9 @@ func DecodePage(data []byte) (*Page, error) {
 			where = fmt.Sprintf("data[%d]", i)
 		}
 		var e rawEntry
-		if err := json.Unmarshal(entry, &e); err != nil {
+		if decoded != nil {
+			e = decoded[i]
+		} else if err := json.Unmarshal(entry, &e); err != nil {
 			return nil, fmt.Errorf("decode page: %s: %w", where, describeJSONError(err, 0))
 		}
 		if e.isUser() {
