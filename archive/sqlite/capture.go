@@ -378,3 +378,40 @@ func (db *DB) PostOrd(ctx context.Context, id string) (int64, error) {
 	}
 	return ord, nil
 }
+
+// SnapshotDue is a post that needs a browser snapshot of some kind.
+type SnapshotDue struct {
+	ID       string // the post's id
+	LatestID string
+	Handle   string
+	Attempts int
+}
+
+// DueSnapshots returns posts first seen since `since` that have no good
+// snapshot of the given kind (post, embed), fewer than maxAttempts tries,
+// and no try in the last retryAfter: new posts, and degraded captures due
+// for another try. Newest first.
+func (db *DB) DueSnapshots(ctx context.Context, kind string, since time.Time, retryAfter time.Duration, maxAttempts, limit int) ([]SnapshotDue, error) {
+	now := db.now()
+	rows, err := db.db.QueryContext(ctx, `SELECT p.id, p.latest_id, p.handle,
+			(SELECT count(*) FROM captures c WHERE c.post_ord = p.ord AND c.kind = 'snapshot' AND c.format = ?1) AS tries
+		FROM posts p
+		WHERE p.status IN ('live', 'edited') AND p.first_seen >= ?2
+		AND NOT EXISTS (SELECT 1 FROM captures c WHERE c.post_ord = p.ord AND c.kind = 'snapshot' AND c.format = ?1 AND c.verdict = 'ok')
+		AND coalesce((SELECT max(at) FROM captures c WHERE c.post_ord = p.ord AND c.kind = 'snapshot' AND c.format = ?1), '') <= ?3
+		AND tries < ?4
+		ORDER BY p.ord DESC LIMIT ?5`, kind, formatTime(since), formatTime(now.Add(-retryAfter)), maxAttempts, limit)
+	if err != nil {
+		return nil, fmt.Errorf("due snapshots: %w", friendly(err))
+	}
+	defer rows.Close()
+	var out []SnapshotDue
+	for rows.Next() {
+		var d SnapshotDue
+		if err := rows.Scan(&d.ID, &d.LatestID, &d.Handle, &d.Attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
