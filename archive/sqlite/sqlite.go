@@ -74,11 +74,13 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	q := url.Values{}
+	// busy_timeout first: the other pragmas may wait for another process
+	// that is creating or migrating the same file.
 	for _, p := range []string{
+		fmt.Sprintf("busy_timeout(%d)", opt.BusyTimeout.Milliseconds()),
 		"journal_mode(WAL)",
 		"synchronous(NORMAL)",
 		"foreign_keys(ON)",
-		fmt.Sprintf("busy_timeout(%d)", opt.BusyTimeout.Milliseconds()),
 		"temp_store(MEMORY)",
 		"cache_size(-16384)", // 16 MiB a connection: memory bounded by this, not by the archive
 	} {
@@ -97,7 +99,15 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	db := &DB{db: sdb, path: path, now: opt.Now}
-	if err := sdb.PingContext(ctx); err != nil {
+	// Switching a new file to WAL takes an exclusive lock that the busy
+	// timeout does not cover: retry while another process holds it.
+	for attempt := 0; ; attempt++ {
+		if err = sdb.PingContext(ctx); err == nil || !isBusy(err) || attempt >= 100 || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(time.Duration(20+attempt*10) * time.Millisecond)
+	}
+	if err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, friendly(err))
 	}
