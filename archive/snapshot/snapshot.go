@@ -7,6 +7,7 @@ package snapshot
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/pem"
@@ -42,11 +43,12 @@ type Page struct {
 	Request          *warc.HTTPMessage
 	Response         *warc.HTTPMessage
 	RemoteIP         string
-	TLSChain         [][]byte // DER certificates, leaf first
-	Screenshot       []byte   // PNG
-	ScreenshotHeight int      // pixels in the PNG
-	PageHeight       int      // the page's full height
-	Capped           bool     // the screenshot stops at the height cap
+	TLSChainPEM      []byte // the server's certificate chain, leaf first
+	TLSSummary       map[string]any
+	Screenshot       []byte // PNG
+	ScreenshotHeight int    // pixels in the PNG
+	PageHeight       int    // the page's full height
+	Capped           bool   // the screenshot stops at the height cap
 	DOM              []byte
 	MHTML            []byte
 	PDF              []byte
@@ -100,6 +102,11 @@ func (r *Recorder) Record(ctx context.Context, t Target, p *Page) (Result, error
 		{warc.KindMHTML, "multipart/related", p.MHTML},
 		{warc.KindPDF, "application/pdf", p.PDF},
 	}
+	// A random name ties the WARC's records to this capture before the
+	// capture has an id.
+	var nonce [16]byte
+	rand.Read(nonce[:])
+	uid := hex.EncodeToString(nonce[:])
 	var resources []warc.Resource
 	for _, pt := range parts {
 		if len(pt.body) == 0 {
@@ -110,17 +117,20 @@ func (r *Recorder) Record(ctx context.Context, t Target, p *Page) (Result, error
 			return res, fmt.Errorf("snapshot %s: %w", t.URL, err)
 		}
 		res.Artifacts = append(res.Artifacts, archive.Artifact{Kind: pt.kind, MediaType: pt.mediaType, Size: ref.Size, SHA256: ref.SHA256})
-		resources = append(resources, warc.Resource{Kind: pt.kind, MediaType: pt.mediaType, Body: pt.body, Size: ref.Size, SHA256: ref.SHA256})
+		resources = append(resources, warc.Resource{Kind: pt.kind, MediaType: pt.mediaType, Body: pt.body, Size: ref.Size, SHA256: ref.SHA256,
+			URI: "urn:verbatim:snapshot:" + uid + ":" + pt.kind})
 	}
-	var chainPEM bytes.Buffer
 	var chainSums []string
-	for _, der := range p.TLSChain {
-		pem.Encode(&chainPEM, &pem.Block{Type: "CERTIFICATE", Bytes: der})
-		s := sha256.Sum256(der)
+	for rest := p.TLSChainPEM; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		s := sha256.Sum256(b.Bytes)
 		chainSums = append(chainSums, hex.EncodeToString(s[:]))
 	}
-	if chainPEM.Len() > 0 {
-		ref, err := r.Blobs.Put(ctx, bytes.NewReader(chainPEM.Bytes()))
+	if len(p.TLSChainPEM) > 0 {
+		ref, err := r.Blobs.Put(ctx, bytes.NewReader(p.TLSChainPEM))
 		if err != nil {
 			return res, fmt.Errorf("snapshot %s: %w", t.URL, err)
 		}
@@ -131,7 +141,7 @@ func (r *Recorder) Record(ctx context.Context, t Target, p *Page) (Result, error
 		at = time.Now()
 	}
 	if p.Response != nil || len(resources) > 0 {
-		meta := map[string]string{"verdict": res.Verdict, "final-url": p.FinalURL, "kind": t.Kind}
+		meta := map[string]string{"verdict": res.Verdict, "final-url": p.FinalURL, "kind": t.Kind, "snapshot-uuid": uid}
 		if p.Detail != "" {
 			meta["verdict-detail"] = p.Detail
 		}
@@ -153,12 +163,15 @@ func (r *Recorder) Record(ctx context.Context, t Target, p *Page) (Result, error
 		}
 		res.Artifacts = append(res.Artifacts, archive.Artifact{Kind: "warc", MediaType: "application/warc", Size: ref.Size, SHA256: ref.SHA256})
 	}
-	detail := map[string]any{"kind": t.Kind, "url": t.URL, "final_url": p.FinalURL, "status": p.Status,
+	detail := map[string]any{"snapshot_uuid": uid, "kind": t.Kind, "url": t.URL, "final_url": p.FinalURL, "status": p.Status,
 		"browser": p.BrowserVersion, "user_agent": p.UserAgent, "remote_ip": p.RemoteIP,
 		"screenshot_height": p.ScreenshotHeight, "page_height": p.PageHeight, "screenshot_capped": p.Capped,
 		"took_ms": p.Ended.Sub(p.Started).Milliseconds()}
 	if p.Detail != "" {
 		detail["verdict_detail"] = p.Detail
+	}
+	if p.TLSSummary != nil {
+		detail["tls"] = p.TLSSummary
 	}
 	if p.Response != nil {
 		h := map[string]string{}

@@ -28,7 +28,7 @@ func capturePass(b *testing.B, accounts, posts int) (time.Duration, int64) {
 		fake.GeneratePosts(id, posts, start, time.Hour)
 		handles = append(handles, "@"+h)
 	}
-	cmd := proc(b, append([]string{"--data", b.TempDir(), "capture", "--no-media"}, handles...)...)
+	cmd := proc(b, append([]string{"--data", b.TempDir(), "capture", "--no-media", "--no-snapshots"}, handles...)...)
 	cmd.Env = append(cmd.Env, "VERBATIM_X_API_URL="+fake.URL(), "VERBATIM_X_BEARER_TOKEN="+fake.Token, "VERBATIM_LOG_LEVEL=warn")
 	t0 := time.Now()
 	out, err := cmd.CombinedOutput()

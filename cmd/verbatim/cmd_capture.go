@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/verbatim-archive/verbatim/archive/netguard"
+	"github.com/verbatim-archive/verbatim/archive/snapshot"
+
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/capture"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
@@ -43,9 +46,10 @@ func (a *app) requireX(r *capture.Runner) error {
 }
 
 func runCapture(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("capture", "[@handle...]")
+	fs := a.flags("capture", "[@handle... | URL...]")
 	format := formatFlag(fs, "text", "json")
 	noMedia := fs.Bool("no-media", false, "do not download media in this pass")
+	noSnapshots := fs.Bool("no-snapshots", false, "do not snapshot new posts with the browser")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -53,17 +57,23 @@ func runCapture(ctx context.Context, a *app, args []string) error {
 	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err
 	}
+	var urls []string
+	var accounts []archive.Account
 	for _, p := range pos {
-		if strings.Contains(p, "://") {
-			return usagef("capture: browser snapshots of URLs are not available in this build yet; give @handles")
+		if isURL(p) {
+			urls = append(urls, p)
+		} else {
+			accounts = append(accounts, archive.Account{Platform: archive.PlatformX, Handle: archive.NormalizeHandleCase(p)})
 		}
 	}
 	if err := a.setup(); err != nil {
 		return err
 	}
-	accounts := make([]archive.Account, 0, len(pos))
-	for _, h := range pos {
-		accounts = append(accounts, archive.Account{Platform: archive.PlatformX, Handle: archive.NormalizeHandleCase(h)})
+	if len(urls) > 0 {
+		if len(accounts) > 0 {
+			return usagef("capture: give either @handles or URLs, not both")
+		}
+		return captureURLs(ctx, a, urls, *format)
 	}
 	if len(accounts) == 0 {
 		for _, c := range a.cfg.Accounts {
@@ -85,27 +95,105 @@ func runCapture(ctx context.Context, a *app, args []string) error {
 	if err := a.requireX(r); err != nil {
 		return err
 	}
-	res, err := recordJob(ctx, st, "capture", func(ctx context.Context) (capture.PassResult, map[string]int, error) {
-		res, err := r.CaptureAccounts(ctx, accounts)
+	res, err := recordJob(ctx, st, "capture", func(ctx context.Context) (passOutput, map[string]int, error) {
+		var out passOutput
+		var err error
+		out.PassResult, err = r.CaptureAccounts(ctx, accounts)
 		if err == nil && !*noMedia {
-			res.MediaStored, res.MediaFailed, err = r.DownloadMedia(ctx, 1000)
+			out.MediaStored, out.MediaFailed, err = r.DownloadMedia(ctx, 1000)
 		}
-		return res, res.Counts(), err
+		counts := out.Counts()
+		if err == nil && !*noSnapshots {
+			out.Snapshots, err = a.snapshotNewPosts(ctx, st)
+			counts["snapshots_ok"], counts["snapshots_degraded"] = out.Snapshots.OK, out.Snapshots.Degraded
+		}
+		return out, counts, err
 	})
 	if *format == "json" {
 		if jerr := writeJSON(a.stdout, res); jerr != nil && err == nil {
 			err = jerr
 		}
 	} else {
-		printPass(a.stdout, res)
+		printPass(a.stdout, res.PassResult)
+		if res.Snapshots.OK+res.Snapshots.Degraded > 0 {
+			fmt.Fprintf(a.stdout, "snapshots: %d ok, %d degraded (retried later)\n", res.Snapshots.OK, res.Snapshots.Degraded)
+		}
 	}
 	if err != nil {
 		return err
 	}
 	for _, ar := range res.Accounts {
 		if ar.Status != "ok" {
-			return &findingsError{fmt.Sprintf("%d of %d accounts could not be captured (see above)", countFailed(res), len(res.Accounts))}
+			return &findingsError{fmt.Sprintf("%d of %d accounts could not be captured (see above)", countFailed(res.PassResult), len(res.Accounts))}
 		}
+	}
+	return nil
+}
+
+// passOutput is a capture pass with its snapshots.
+type passOutput struct {
+	capture.PassResult
+	Snapshots snapshot.PassResult `json:"snapshots"`
+}
+
+// snapshotNewPosts snapshots posts of the last week that have no good
+// snapshot yet; without a browser it says so once and carries on.
+func (a *app) snapshotNewPosts(ctx context.Context, st *store) (snapshot.PassResult, error) {
+	pool, err := a.browserPool(ctx, false)
+	if err != nil {
+		a.log.Warn("no browser snapshots", "reason", err)
+		return snapshot.PassResult{}, nil
+	}
+	defer pool.Close()
+	return a.snapshotter(st, pool).SnapshotDuePosts(ctx, time.Now().Add(-7*24*time.Hour), 200)
+}
+
+// captureURLs snapshots URLs now: `verbatim capture URL...`.
+func captureURLs(ctx context.Context, a *app, urls []string, format string) error {
+	// Refuse internal addresses before anything starts.
+	guard := &netguard.Guard{AllowPrivate: a.cfg.Browser.AllowPrivateURLs}
+	for _, u := range urls {
+		if err := guard.Check(ctx, u); err != nil {
+			return usagef("%v", err)
+		}
+	}
+	st, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	pool, err := a.browserPool(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	s := a.snapshotter(st, pool)
+	results, errs := snapshotURLs(ctx, s, urls, "url", a.cfg.Browser.Tabs)
+	var failed []string
+	for i, err := range errs {
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", urls[i], err))
+		} else if results[i].Verdict != snapshot.OK {
+			failed = append(failed, fmt.Sprintf("%s: %s", urls[i], results[i].Verdict))
+		}
+	}
+	if format == "json" {
+		if err := writeJSON(a.stdout, map[string]any{"captures": results}); err != nil {
+			return err
+		}
+	} else {
+		printSnapshots(a.stdout, results)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	for i, err := range errs {
+		if err != nil && errors.Is(err, netguard.ErrPrivateAddress) {
+			return usagef("capture %s: %v", urls[i], err)
+		}
+	}
+	if len(failed) > 0 {
+		return &findingsError{fmt.Sprintf("%d of %d captures are degraded or failed: %s", len(failed), len(urls), strings.Join(failed, "; "))}
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/archivetest"
+	"github.com/verbatim-archive/verbatim/archive/snapshot"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
 )
@@ -127,17 +128,73 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	}
 	printPass(out, pass)
 
+	// Browser snapshots of every post (its page and its embed rendering)
+	// and of two articles, all served by the demo's own loopback site.
+	site, err := startDemoSite()
+	if err != nil {
+		return err
+	}
+	defer site.Close()
+	for _, id := range append(append([]string{}, day1[0], day1[2]), ids...) {
+		d, err := st.db.Post(ctx, id, "")
+		if err != nil {
+			return err
+		}
+		sp := sitePost{ID: id, Handle: d.Handle, Name: d.AuthorName, Text: d.Text, At: d.CreatedAt}
+		for _, v := range d.Versions {
+			for _, m := range v.Media {
+				sp.Photo = m.URL
+			}
+		}
+		site.Set(sp)
+	}
+	demoArticleEmbeds = []string{ids[1], ids[2], ids[3]}
+	a.cfg.X.PostURL = site.URL + "/{handle}/status/{id}"
+	a.cfg.X.EmbedURL = site.URL + "/embed/Tweet.html?id={id}"
+	r.PostURL = a.cfg.X.PostURL
+	fmt.Fprintf(out, "\n== browser snapshots (site on %s)\n", site.URL)
+	pool, perr := a.browserPool(ctx, true)
+	var snap *snapshot.Snapshotter
+	if perr != nil {
+		fmt.Fprintf(out, "skipped: %v\n(make demo, or scripts/ensure-chromium.sh, installs Chromium on Debian)\n", perr)
+	} else {
+		defer pool.Close()
+		snap = a.snapshotter(st, pool)
+		sp, err := snap.SnapshotDuePosts(ctx, time.Now().Add(-time.Hour), 50)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "posts: %d snapshots ok, %d degraded\n", sp.OK, sp.Degraded)
+		arts, errs := snapshotURLs(ctx, snap, []string{site.URL + "/articles/original", site.URL + "/articles/republished"}, "article", a.cfg.Browser.Tabs)
+		for _, err := range errs {
+			if err != nil {
+				return err
+			}
+		}
+		printSnapshots(out, arts)
+	}
+
 	// 3. Later that day: one post is edited, another deleted. A recheck
 	// notices both and keeps everything.
 	fake.SetNow(time.Date(2026, 2, 10, 16, 0, 0, 0, time.UTC))
 	fake.Edit(ids[0], strings.Replace(demoPosts()[0].text, "Internatonal", "International", 1), time.Date(2026, 2, 10, 7, 52, 30, 0, time.UTC))
 	fake.Delete(ids[4])
+	site.Delete(ids[4])
 	fmt.Fprintf(out, "\n== (later) @VP edits a post, @VPPressSec deletes one\n== verbatim recheck --all\n")
 	rc, err := r.Recheck(ctx, true)
 	if err != nil {
 		return err
 	}
 	printRecheck(out, rc)
+	if snap != nil {
+		// The deleted post's page now says so; that is kept as evidence too.
+		d, _ := st.db.Post(ctx, ids[4], "")
+		res, err := snap.Snapshot(ctx, snapshot.Target{URL: archive.PostURL(a.cfg.X.PostURL, d.Handle, ids[4]), Kind: "post", PostID: ids[4]})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "snapshot of the deleted post's page: %s (%s)\n", res.Verdict, oneLine(res.Detail))
+	}
 
 	// 4. Search and show, as a fact-checker would.
 	fmt.Fprintf(out, "\n== verbatim search 'charter strategic'\n")

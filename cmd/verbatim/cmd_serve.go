@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/verbatim-archive/verbatim/archive/browser"
+	"github.com/verbatim-archive/verbatim/archive/snapshot"
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/capture"
@@ -30,7 +34,9 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	sched, err := a.scheduler(st, r)
+	pools := &lazyPool{start: func() (*browser.Pool, error) { return a.browserPool(ctx, false) }}
+	defer pools.Close()
+	sched, err := a.scheduler(st, r, pools)
 	if err != nil {
 		return err
 	}
@@ -42,7 +48,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 }
 
 // scheduler wires the configured schedules to the capture jobs.
-func (a *app) scheduler(st *store, r *capture.Runner) (*schedule.Scheduler, error) {
+func (a *app) scheduler(st *store, r *capture.Runner, pools *lazyPool) (*schedule.Scheduler, error) {
 	loc, err := time.LoadLocation(a.cfg.Schedule.TZ)
 	if err != nil {
 		return nil, fmt.Errorf("schedule.tz: %w", err)
@@ -61,7 +67,13 @@ func (a *app) scheduler(st *store, r *capture.Runner) (*schedule.Scheduler, erro
 			if err == nil {
 				res.MediaStored, res.MediaFailed, err = r.DownloadMedia(ctx, 500)
 			}
-			return res.Counts(), err
+			counts := res.Counts()
+			if err == nil {
+				var sp snapshot.PassResult
+				sp, err = a.snapshotDue(ctx, st, pools)
+				counts["snapshots_ok"], counts["snapshots_degraded"] = sp.OK, sp.Degraded
+			}
+			return counts, err
 		}},
 		{Name: "recheck", Spec: a.cfg.Schedule.Recheck, Run: func(ctx context.Context) (any, error) {
 			if err := a.requireX(r); err != nil {
@@ -72,7 +84,13 @@ func (a *app) scheduler(st *store, r *capture.Runner) (*schedule.Scheduler, erro
 		}},
 		{Name: "retry", Spec: a.cfg.Schedule.SnapshotRetry, Run: func(ctx context.Context) (any, error) {
 			stored, failed, err := r.DownloadMedia(ctx, 500)
-			return map[string]int{"media_stored": stored, "media_failed": failed}, err
+			counts := map[string]int{"media_stored": stored, "media_failed": failed}
+			if err == nil {
+				var sp snapshot.PassResult
+				sp, err = a.snapshotDue(ctx, st, pools)
+				counts["snapshots_ok"], counts["snapshots_degraded"] = sp.OK, sp.Degraded
+			}
+			return counts, err
 		}},
 	}
 	for _, j := range jobs {
@@ -123,4 +141,35 @@ func (a *app) serve(ctx context.Context, st *store, sched *schedule.Scheduler, l
 		err = nil
 	}
 	return err
+}
+
+// lazyPool starts the browser on first use and keeps it for the server's
+// life; without a browser, snapshots are skipped with one warning.
+type lazyPool struct {
+	start func() (*browser.Pool, error)
+	once  sync.Once
+	pool  *browser.Pool
+	err   error
+}
+
+func (l *lazyPool) get() (*browser.Pool, error) {
+	l.once.Do(func() { l.pool, l.err = l.start() })
+	return l.pool, l.err
+}
+
+// Close stops the browser if it was started.
+func (l *lazyPool) Close() {
+	if l.pool != nil {
+		l.pool.Close()
+	}
+}
+
+// snapshotDue snapshots recent posts without a good snapshot.
+func (a *app) snapshotDue(ctx context.Context, st *store, pools *lazyPool) (snapshot.PassResult, error) {
+	pool, err := pools.get()
+	if err != nil {
+		a.log.Warn("no browser snapshots", "reason", err)
+		return snapshot.PassResult{}, nil
+	}
+	return a.snapshotter(st, pool).SnapshotDuePosts(ctx, time.Now().Add(-7*24*time.Hour), 200)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,8 @@ import (
 	"time"
 
 	"github.com/verbatim-archive/verbatim/archive/archivetest"
+	"github.com/verbatim-archive/verbatim/archive/browser"
+	"github.com/verbatim-archive/verbatim/archive/warc"
 )
 
 // TestMain lets the test binary stand in for the verbatim binary, so tests
@@ -397,7 +400,7 @@ func TestKilledMidPassResumes(t *testing.T) {
 	fake.SetRateLimit(archivetest.FakeXUserTweets, 3) // the 4th page must wait 15 minutes
 	dir := t.TempDir()
 	run := func() *exec.Cmd {
-		cmd := proc(t, "--data", dir, "capture", "--no-media", "@VP")
+		cmd := proc(t, "--data", dir, "capture", "--no-media", "--no-snapshots", "@VP")
 		cmd.Env = append(cmd.Env, "VERBATIM_X_API_URL="+fake.URL(), "VERBATIM_X_BEARER_TOKEN="+fake.Token)
 		return cmd
 	}
@@ -446,7 +449,7 @@ func TestCaptureAndRecheckCommands(t *testing.T) {
 		t.Errorf("no token: exit %d %q", r.code, r.stderr)
 	}
 	env["VERBATIM_X_BEARER_TOKEN"] = fake.Token
-	r = cli(t, env, "capture", "@VP", "@NoSuchOfficial", "--format", "json")
+	r = cli(t, env, "capture", "--no-snapshots", "@VP", "@NoSuchOfficial", "--format", "json")
 	if r.code != 1 {
 		t.Errorf("capture with an unknown account: exit %d, want 1\n%s", r.code, r.stderr)
 	}
@@ -506,7 +509,7 @@ func TestServeRunsJobsAndStopsOnSignal(t *testing.T) {
 	ln.Close()
 	cmd := proc(t, "--data", t.TempDir(), "serve")
 	cmd.Env = append(cmd.Env, "VERBATIM_X_API_URL="+fake.URL(), "VERBATIM_X_BEARER_TOKEN="+fake.Token,
-		"VERBATIM_ADDR="+addr, "VERBATIM_ACCOUNTS=@VP")
+		"VERBATIM_ADDR="+addr, "VERBATIM_ACCOUNTS=@VP", "VERBATIM_BROWSER_PATH=/nonexistent/chromium")
 	cfg := filepath.Join(t.TempDir(), "v.yaml")
 	os.WriteFile(cfg, []byte("schedule:\n  capture: '@every 1s'\n"), 0o644)
 	cmd.Env = append(cmd.Env, "VERBATIM_CONFIG="+cfg)
@@ -570,5 +573,53 @@ func TestExportPosts(t *testing.T) {
 	}
 	if r := cli(t, env, "export", "--format", "xml"); r.code != 2 {
 		t.Errorf("bad format: exit %d", r.code)
+	}
+}
+
+func TestCaptureURLs(t *testing.T) {
+	if _, err := browser.Find(os.Getenv("VERBATIM_BROWSER_PATH")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs a browser: %v", err)
+		}
+		t.Skipf("chromium not found: %v", err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>Article</title><h1>Charter signed</h1><p>The charter covers energy and trade.</p>`)
+	}))
+	defer srv.Close()
+	env := map[string]string{"VERBATIM_DATA": t.TempDir()}
+	// Loopback is refused by default, decided before any connection.
+	r := cli(t, env, "capture", srv.URL+"/article")
+	if r.code != 2 || !strings.Contains(r.stderr, "VERBATIM_ALLOW_PRIVATE_URLS") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("private URL: exit %d %q", r.code, r.stderr)
+	}
+	env["VERBATIM_ALLOW_PRIVATE_URLS"] = "1"
+	r = cli(t, env, "capture", "--format", "json", srv.URL+"/article")
+	if r.code != 0 {
+		t.Fatalf("capture: exit %d %s", r.code, r.stderr)
+	}
+	var out struct {
+		Captures []struct {
+			ID                     int64
+			URL, FinalURL, Verdict string
+			Artifacts              []struct{ Kind, SHA256 string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Captures) != 1 || out.Captures[0].Verdict != "ok" || out.Captures[0].ID == 0 || len(out.Captures[0].Artifacts) < 5 {
+		t.Fatalf("captures %s", r.stdout)
+	}
+	warcOut := filepath.Join(t.TempDir(), "all.warc")
+	r = cli(t, env, "export", "--format", "warc", "-o", warcOut)
+	f, err := os.Open(warcOut)
+	if r.code != 0 || err != nil {
+		t.Fatalf("export warc: %d %s %v", r.code, r.stderr, err)
+	}
+	defer f.Close()
+	if recs, err := warc.Verify(f); err != nil || len(recs) < 6 {
+		t.Errorf("exported WARC: %d records, %v", len(recs), err)
 	}
 }
