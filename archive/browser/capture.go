@@ -289,14 +289,17 @@ type doc struct {
 	response  *network.Response
 	respExtra *network.EventResponseReceivedExtraInfo
 	received  int64
-	stream    []byte // body bytes streamed by the browser
-	streamed  bool
-	fetched   chan struct{} // closed when fetchBody is done; nil if not started
-	body      []byte        // body fetched once loaded
-	bodyErr   error
-	finished  bool
-	errorText string
-	truncated bool
+	stream    []byte // body bytes streamed by the browser, up to MaxBodyBytes
+	streamed  bool   // the browser agreed to stream the body
+	// streamedBytes counts the bytes streamed, kept or not; it equals
+	// received when the stream holds the body from its first byte.
+	streamedBytes int64
+	fetched       chan struct{} // closed when fetchBody is done; nil if not started
+	body          []byte        // body fetched once loaded
+	bodyErr       error
+	finished      bool
+	errorText     string
+	truncated     bool
 }
 
 // run captures in a tab of c.inst. It reports whether the tab opened. The tab
@@ -345,6 +348,9 @@ func (c *capture) run(ctx context.Context) (*Result, bool, error) {
 	}()
 
 	if err := chromedp.Do(runCtx); err != nil {
+		if ctx.Err() != nil && c.inst.ctx.Err() == nil {
+			return nil, false, fmt.Errorf("%w: opening a tab took longer than %s", ErrTimeout, c.timeout)
+		}
 		return nil, false, fmt.Errorf("open tab: %w", err)
 	}
 	if id := chromedp.FromContext(runCtx).BrowserContextID; id != "" {
@@ -425,22 +431,30 @@ func (c *capture) run(ctx context.Context) (*Result, bool, error) {
 		})
 	}
 
-	// A page whose scripts never yield answers nothing; stop its script.
-	alive := c.alive(runCtx)
-	if !alive {
+	// A page whose scripts never yield answers nothing: stop the script
+	// running, and if the page starts another, all of its scripts.
+	probe := min(max(reserve(c.timeout)/3, time.Second), 3*time.Second)
+	alive := c.alive(runCtx, probe)
+	for step := 0; !alive && step < 2; step++ {
+		if step == 1 {
+			quick(runCtx, func(ctx context.Context) error {
+				_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+				return err
+			})
+		}
 		quick(runCtx, func(ctx context.Context) error {
 			_, err := chromedp.Call(ctx, runtime.TerminateExecution, cdp.Empty{})
 			return err
 		})
-		quick(runCtx, func(ctx context.Context) error {
-			_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
-			return err
-		})
-		if alive = c.alive(runCtx); alive {
-			res.Problems = append(res.Problems, "a script kept the page busy; scripts were stopped")
-		} else {
-			res.Problems = append(res.Problems, "the page stopped answering; only network data was kept")
+		if alive = c.alive(runCtx, probe); alive {
+			res.Problems = append(res.Problems, "a script kept the page busy; it was stopped")
+			if step == 1 {
+				res.Problems = append(res.Problems, "scripts were turned off")
+			}
 		}
+	}
+	if !alive {
+		res.Problems = append(res.Problems, "the page does not answer")
 	}
 
 	// Consent banners.
@@ -468,10 +482,10 @@ func (c *capture) run(ctx context.Context) (*Result, bool, error) {
 	}
 
 	if !timedOut {
-		late = c.artifacts(runCtx, res, alive)
+		late = c.artifacts(runCtx, res)
 		timedOut = late != ""
 	} else {
-		c.artifacts(runCtx, res, alive)
+		c.artifacts(runCtx, res)
 	}
 
 	// The body of the document on show may still be on its way.
@@ -540,15 +554,12 @@ func (c *capture) run(ctx context.Context) (*Result, bool, error) {
 // artifacts makes the artifacts of the page into res. A failure is noted in
 // res.Problems. It returns the name of the first artifact that ran out of
 // time, or "".
-func (c *capture) artifacts(ctx context.Context, res *Result, alive bool) (late string) {
+func (c *capture) artifacts(ctx context.Context, res *Result) (late string) {
 	note := func(what string, err error) {
 		res.Problems = append(res.Problems, what+": "+err.Error())
 		if ctx.Err() != nil && late == "" {
 			late = what
 		}
-	}
-	if !alive {
-		return ""
 	}
 	if err := c.text(ctx, res); err != nil {
 		note("text", err)

@@ -46,6 +46,11 @@ func (c *capture) event(ev any) {
 			d = &doc{id: ev.RequestID}
 			c.docs[ev.RequestID] = d
 			c.order = append(c.order, ev.RequestID)
+			if c.req.Only&PartBody != 0 {
+				// Asked for now, the stream starts with the first byte; the
+				// browser answers once the response arrives.
+				c.spawn(func(ctx context.Context) { c.streamBody(ctx, d) })
+			}
 		}
 		if r := ev.RedirectResponse; r != nil {
 			d.hops = append(d.hops, Redirect{URL: r.URL, Status: int(r.Status), Location: headerValue(r.Headers, "Location")})
@@ -69,15 +74,13 @@ func (c *capture) event(ev any) {
 		if x := c.respExtra[ev.RequestID]; x != nil && d.respExtra == nil {
 			d.respExtra = x
 		}
-		if c.req.Only&PartBody != 0 {
-			c.spawn(func(ctx context.Context) { c.streamBody(ctx, d) })
-		}
 	case *network.EventDataReceived:
 		d := c.docs[ev.RequestID]
 		if d == nil {
 			break
 		}
 		d.received += ev.DataLength
+		d.streamedBytes += int64(len(ev.Data))
 		if len(ev.Data) > 0 && int64(len(d.stream)) < c.p.opts.MaxBodyBytes {
 			d.stream = append(d.stream, ev.Data...)
 		}
@@ -202,6 +205,7 @@ func (c *capture) streamBody(ctx context.Context, d *doc) {
 		return
 	}
 	d.streamed = true
+	d.streamedBytes += int64(len(res.BufferedData))
 	d.stream = append(res.BufferedData, d.stream...)
 	if limit := c.p.opts.MaxBodyBytes; int64(len(d.stream)) > limit {
 		d.stream = d.stream[:limit]
@@ -328,10 +332,12 @@ func (c *capture) downloadError() error {
 	return fmt.Errorf("%w (%s)", ErrDownload, strings.Join(parts, "; "))
 }
 
-// alive reports whether the page answers a trivial script within a second.
-func (c *capture) alive(ctx context.Context) bool {
+// alive reports whether the page answers a trivial script within d.
+func (c *capture) alive(ctx context.Context, d time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
 	var one int
-	return quick(ctx, func(ctx context.Context) error { return evaluate(ctx, "1", &one) }) == nil
+	return evaluate(ctx, "1", &one) == nil
 }
 
 // quickTimeout bounds calls that should answer at once.
@@ -509,9 +515,12 @@ func (c *capture) fillBody(d *doc, resp *HTTPResponse, res *Result) {
 	switch {
 	case d.body != nil && d.bodyErr == nil:
 		body = d.body
-	case d.streamed || len(d.stream) > 0:
+	case d.streamed && d.streamedBytes == d.received:
+		// Every byte received was streamed: the stream is the body's start.
 		body = d.stream
 		truncated = truncated || !d.finished || int64(len(body)) < d.received
+	case d.streamed:
+		res.Problems = append(res.Problems, fmt.Sprintf("body: the browser streamed %d of %d bytes; not kept", d.streamedBytes, d.received))
 	case d.bodyErr != nil:
 		res.Problems = append(res.Problems, "body: "+d.bodyErr.Error())
 	case d.received > 0:

@@ -38,6 +38,15 @@ func (a *app) runner(st *store) (*capture.Runner, error) {
 	return r, nil
 }
 
+// xRunner is runner for commands that need the X API.
+func (a *app) xRunner(st *store) (*capture.Runner, error) {
+	r, err := a.runner(st)
+	if err != nil {
+		return nil, err
+	}
+	return r, a.requireX(r)
+}
+
 func (a *app) requireX(r *capture.Runner) error {
 	if r.X == nil && r.V1 == nil {
 		return errors.New("no X API credentials: set VERBATIM_X_BEARER_TOKEN (v2), or the VERBATIM_X_CONSUMER_*/ACCESS_* OAuth 1.0a credentials (v1.1)")
@@ -88,11 +97,8 @@ func runCapture(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := a.runner(st)
+	r, err := a.xRunner(st)
 	if err != nil {
-		return err
-	}
-	if err := a.requireX(r); err != nil {
 		return err
 	}
 	res, err := recordJob(ctx, st, "capture", func(ctx context.Context) (passOutput, map[string]int, error) {
@@ -254,11 +260,8 @@ func runRecheck(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := a.runner(st)
+	r, err := a.xRunner(st)
 	if err != nil {
-		return err
-	}
-	if err := a.requireX(r); err != nil {
 		return err
 	}
 	res, err := recordJob(ctx, st, "recheck", func(ctx context.Context) (capture.RecheckResult, map[string]int, error) {
