@@ -346,6 +346,10 @@ func (p *Pool) allocatorOptions(dir string) []chromedp.ExecAllocatorOption {
 	opts = append(opts,
 		chromedp.ExecPath(p.opts.ExecPath),
 		chromedp.UserDataDir(dir),
+		// Chromium's own temporary files (its singleton socket directory)
+		// go inside the profile, so removing the profile removes them even
+		// when Chromium is killed.
+		chromedp.Env("TMPDIR="+dir),
 		chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-quic", true),

@@ -623,3 +623,100 @@ func TestCaptureURLs(t *testing.T) {
 		t.Errorf("exported WARC: %d records, %v", len(recs), err)
 	}
 }
+
+// TestSignalsDuringCaptureLeaveNothingBehind sends SIGINT and SIGTERM to
+// `verbatim capture URL` while Chromium loads a page that never finishes:
+// verbatim exits, and no Chromium process or profile directory is left.
+func TestSignalsDuringCaptureLeaveNothingBehind(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	if _, err := browser.Find(os.Getenv("VERBATIM_BROWSER_PATH")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs a browser: %v", err)
+		}
+		t.Skipf("chromium not found: %v", err)
+	}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			arrived := make(chan struct{}, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case arrived <- struct{}{}:
+				default:
+				}
+				w.Header().Set("Content-Type", "text/html")
+				w.WriteHeader(200)
+				fmt.Fprint(w, "<!doctype html><p>loading")
+				w.(http.Flusher).Flush()
+				<-r.Context().Done() // never finishes
+			}))
+			defer srv.Close()
+			// A short TMPDIR: Chromium puts a socket there, and socket paths
+			// are limited to about 100 bytes.
+			tmp, err := os.MkdirTemp("/tmp", "vb")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer os.RemoveAll(tmp)
+			cmd := proc(t, "--data", t.TempDir(), "capture", srv.URL+"/slow")
+			cmd.Env = append(cmd.Env, "VERBATIM_ALLOW_PRIVATE_URLS=1", "TMPDIR="+tmp)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-arrived:
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("the page was never requested\n%s", stderr.String())
+			}
+			time.Sleep(200 * time.Millisecond)
+			cmd.Process.Signal(sig)
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("verbatim did not exit on %v", sig)
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(stderr.String(), "interrupted") {
+				t.Errorf("exit %d, stderr %q", code, stderr.String())
+			}
+			// No Chromium of ours, and no profile directory.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				left := chromiumUsing(tmp)
+				if len(left) == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("Chromium processes left: %v", left)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+				var names []string
+				for _, e := range ents {
+					names = append(names, e.Name())
+				}
+				t.Errorf("left in TMPDIR: %v", names)
+			}
+		})
+	}
+}
+
+// chromiumUsing lists processes whose command line mentions dir.
+func chromiumUsing(dir string) []string {
+	var out []string
+	procs, _ := os.ReadDir("/proc")
+	for _, p := range procs {
+		b, err := os.ReadFile(filepath.Join("/proc", p.Name(), "cmdline"))
+		if err == nil && bytes.Contains(b, []byte(dir)) {
+			out = append(out, p.Name()+": "+string(bytes.ReplaceAll(b[:min(len(b), 120)], []byte{0}, []byte{' '})))
+		}
+	}
+	return out
+}
