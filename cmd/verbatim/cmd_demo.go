@@ -215,8 +215,8 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	}
 	addDiffs(&d)
 	printPost(out, d)
-	fmt.Fprintf(out, "\nTry it yourself:\n  verbatim --data %s search 'peace OR prosperity'\n  verbatim --data %s search --edited --format json\n  verbatim --data %s show %s\n",
-		a.cfg.DataDir, a.cfg.DataDir, a.cfg.DataDir, ids[1])
+	fmt.Fprintf(out, "\nTry it yourself (go build -o verbatim ./cmd/verbatim, or go run ./cmd/verbatim):\n  verbatim --data %s search 'peace OR prosperity'\n  verbatim --data %s search --edited --format json\n  verbatim --data %s show %s\n  verbatim --data %s export --format warc -o snapshots.warc\n",
+		a.cfg.DataDir, a.cfg.DataDir, a.cfg.DataDir, ids[1], a.cfg.DataDir)
 	return nil
 }
 
