@@ -154,8 +154,10 @@ type Pool struct {
 	dirs     []string // every profile directory made, for tests
 	closeErr error
 
-	instances sync.WaitGroup
-	done      chan struct{}
+	// bg counts the goroutines that must end before Close returns: each
+	// browser's reaper and each tab being closed.
+	bg   sync.WaitGroup
+	done chan struct{}
 }
 
 // instance is one run of Chromium.
@@ -166,11 +168,10 @@ type instance struct {
 	pid     int
 	product string
 	ua      string
-	reaped  chan struct{}
 }
 
 // New starts Chromium and returns a pool of opts.Tabs tabs. Cancelling ctx
-// has the same effect as Close.
+// stops the pool as Close does (Close then only waits for the cleanup).
 func New(ctx context.Context, opts Options) (*Pool, error) {
 	var err error
 	if opts, err = withDefaults(opts); err != nil {
@@ -193,7 +194,7 @@ func New(ctx context.Context, opts Options) (*Pool, error) {
 		p.mu.Lock()
 		p.closed = true
 		p.mu.Unlock()
-		p.instances.Wait()
+		p.bg.Wait()
 		close(p.done)
 	}()
 	if _, err := p.instance(ctx); err != nil {
@@ -316,9 +317,8 @@ func (p *Pool) start(ctx context.Context) (*instance, error) {
 			bcancel()
 			allocCancel()
 		},
-		reaped: make(chan struct{}),
 	}
-	p.instances.Add(1)
+	p.bg.Add(1)
 	go p.reap(inst)
 
 	started := make(chan error, 1)
@@ -401,8 +401,7 @@ func (p *Pool) setUp(inst *instance) error {
 // reap waits for inst's browser to end, then makes sure no process of it is
 // left and removes its profile directory.
 func (p *Pool) reap(inst *instance) {
-	defer p.instances.Done()
-	defer close(inst.reaped)
+	defer p.bg.Done()
 	<-inst.ctx.Done()
 	inst.cancel()
 	killLeftovers(inst.dir)

@@ -131,7 +131,7 @@ func TestCapture(t *testing.T) {
 	var logs syncBuffer
 	p := newPool(t, context.Background(), Options{
 		Tabs:                2,
-		Timeout:             20 * time.Second,
+		Timeout:             30 * time.Second,
 		MaxScreenshotHeight: 4000,
 		MaxBodyBytes:        2 << 20,
 		Guard:               loopback,
@@ -144,7 +144,7 @@ func TestCapture(t *testing.T) {
 		if !strings.Contains(req.URL, "://") {
 			req.URL = s.URL + req.URL
 		}
-		return p.Capture(ctx(t, 30*time.Second), req)
+		return p.Capture(ctx(t, time.Minute), req)
 	}
 	mustCapture := func(t *testing.T, req Request) *Result {
 		t.Helper()
@@ -325,7 +325,7 @@ func TestCapture(t *testing.T) {
 				}
 			}
 		}()
-		res, err := capture(t, Request{URL: "/huge", Only: PartBody | PartScreenshot, Timeout: 30 * time.Second})
+		res, err := capture(t, Request{URL: "/huge", Only: PartBody | PartScreenshot, Timeout: 45 * time.Second})
 		close(done)
 		peak := <-peakc
 		if err != nil {
@@ -372,6 +372,14 @@ func TestCapture(t *testing.T) {
 		}
 		if res.DOM != nil || res.MHTML != nil {
 			t.Errorf("Only: PartScreenshot still made DOM (%d) or MHTML (%d)", len(res.DOM), len(res.MHTML))
+		}
+	})
+
+	t.Run("gzip", func(t *testing.T) {
+		t.Parallel()
+		res := mustCapture(t, Request{URL: "/gzip", Only: PartBody})
+		if r := res.Response; r == nil || string(r.Body) != postHTML || headerOf(r.Headers, "Content-Encoding") != "gzip" {
+			t.Errorf("response %+v, want the decoded page and its Content-Encoding header", r)
 		}
 	})
 

@@ -298,7 +298,6 @@ type doc struct {
 	body          []byte        // body fetched once loaded
 	bodyErr       error
 	finished      bool
-	errorText     string
 	truncated     bool
 }
 
@@ -318,7 +317,7 @@ func (c *capture) run(ctx context.Context) (*Result, bool, error) {
 	p.mu.Lock()
 	async := !p.closed
 	if async {
-		p.instances.Add(1)
+		p.bg.Add(1)
 	}
 	p.mu.Unlock()
 	defer func() {
@@ -341,14 +340,14 @@ func (c *capture) run(ctx context.Context) (*Result, bool, error) {
 		// more tabs than slots may be closing at once.
 		p.closing <- struct{}{}
 		go func() {
-			defer p.instances.Done()
+			defer p.bg.Done()
 			closeTab()
 			<-p.closing
 		}()
 	}()
 
 	if err := chromedp.Do(runCtx); err != nil {
-		if ctx.Err() != nil && c.inst.ctx.Err() == nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && c.inst.ctx.Err() == nil {
 			return nil, false, fmt.Errorf("%w: opening a tab took longer than %s", ErrTimeout, c.timeout)
 		}
 		return nil, false, fmt.Errorf("open tab: %w", err)
@@ -422,7 +421,6 @@ func (c *capture) run(ctx context.Context) (*Result, bool, error) {
 	if !timedOut {
 		timedOut = !c.settle(sctx, p.opts.Settle, p.opts.SettleDelay)
 	}
-	late := "" // the artifact that ran out of time, if the page settled
 	res := &Result{URL: c.req.URL, Started: c.started, BrowserVersion: c.inst.product, UserAgent: c.inst.ua}
 	if timedOut {
 		quick(runCtx, func(ctx context.Context) error {
@@ -481,12 +479,12 @@ func (c *capture) run(ctx context.Context) (*Result, bool, error) {
 		}
 	}
 
-	if !timedOut {
-		late = c.artifacts(runCtx, res)
-		timedOut = late != ""
-	} else {
-		c.artifacts(runCtx, res)
+	// late names the artifact that ran out of time after the page settled.
+	late := c.artifacts(runCtx, res)
+	if timedOut {
+		late = ""
 	}
+	timedOut = timedOut || late != ""
 
 	// The body of the document on show may still be on its way.
 	c.mu.Lock()

@@ -104,9 +104,6 @@ func (c *capture) event(ev any) {
 	case *network.EventLoadingFailed:
 		delete(c.inflight, ev.RequestID)
 		c.changed = time.Now()
-		if d := c.docs[ev.RequestID]; d != nil {
-			d.errorText = ev.ErrorText
-		}
 	case *network.EventWebSocketCreated:
 		c.spawn(func(ctx context.Context) { c.checkWebSocket(ctx, ev.URL) })
 	case *page.EventFrameAttached:

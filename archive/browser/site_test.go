@@ -2,6 +2,7 @@ package browser
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
 	"image"
@@ -134,6 +135,13 @@ document.write("<p id=after>after the dialogs: " + yes + " " + name + "</p>");
 	})
 	mux.HandleFunc("GET /tall", func(w http.ResponseWriter, r *http.Request) {
 		html(w, 200, xPage("tall", `<p>A very long thread.</p><div style="height:30000px;background:linear-gradient(#fff,#1d9bf0)"></div><p>The end.</p>`))
+	})
+	mux.HandleFunc("GET /gzip", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Encoding", "gzip")
+		zw := gzip.NewWriter(w)
+		fmt.Fprint(zw, postHTML)
+		zw.Close()
 	})
 	mux.HandleFunc("GET /cp1251", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=windows-1251")
