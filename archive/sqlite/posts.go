@@ -42,20 +42,48 @@ func (s *WriteStats) Add(o WriteStats) {
 type PostWriter struct {
 	db       *DB
 	accounts map[string]accountRow
-	// pending holds new posts of the open transaction that are not yet in
-	// the full-text index. They go in with one statement at the end: FTS5
-	// flushes its buffer whenever another statement starts, so indexing
-	// post by post between other writes leaves many tiny segments to merge.
-	pending []ftsRow
-	edited  []string // posts of the open transaction that gained a version
+	// pending holds the rows of the open transaction that the full-text
+	// index does not have yet: new posts, and posts whose text changed
+	// (their old entries are in unindex). They go in with one statement at
+	// the end: FTS5 writes out its buffer at the end of every statement
+	// that changes it, and whenever a rowid is not above the last one
+	// written, so indexing post by post between other writes leaves many
+	// tiny segments to merge. Migration 3 dropped the update trigger for
+	// this; every change of an indexed column goes through here.
+	pending   []ftsRow
+	pendingAt map[int64]int // ord → index in pending
+	unindex   []ftsRow      // entries to take out of the index first
+	edited    []string      // posts of the open transaction that gained a version
 	// runPosts and runVersions are the full-run statements of the open
 	// transaction.
 	runPosts, runVersions *sql.Stmt
 }
 
 type ftsRow struct {
-	ord          int64
-	text, author string
+	ord                    int64
+	text, author, previous string
+}
+
+// index queues r to be (re)indexed, replacing what is queued for its ord.
+func (w *PostWriter) index(r ftsRow) {
+	if i, ok := w.pendingAt[r.ord]; ok {
+		w.pending[i] = r
+		return
+	}
+	if w.pendingAt == nil {
+		w.pendingAt = make(map[int64]int)
+	}
+	w.pendingAt[r.ord] = len(w.pending)
+	w.pending = append(w.pending, r)
+}
+
+// reindex queues a change of an indexed row: old is what the index holds
+// now (unless the row is still pending), r what it should hold.
+func (w *PostWriter) reindex(old, r ftsRow) {
+	if _, ok := w.pendingAt[r.ord]; !ok {
+		w.unindex = append(w.unindex, old)
+	}
+	w.index(r)
 }
 
 type accountRow struct {
@@ -100,7 +128,8 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 	err := w.db.tx(ctx, func(tx *sql.Tx) error {
 		stats = WriteStats{}
 		clear(newAccounts)
-		w.pending = w.pending[:0]
+		w.pending, w.unindex = w.pending[:0], w.unindex[:0]
+		clear(w.pendingAt)
 		w.edited = w.edited[:0]
 		w.runPosts, w.runVersions = nil, nil
 		defer func() {
@@ -160,9 +189,8 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 			run = run[:0]
 			return nil
 		}
-		// Plain posts first, then the rest: edits update rows that must be
-		// in the full-text index first, and each such update makes FTS5
-		// write out its buffer; after the plain posts that happens once.
+		// Plain posts first, then the rest, which may change the rows of
+		// the plain ones; the full-text index gets them all at the end.
 		var others []*Item
 		for i := range items {
 			if i%256 == 0 && ctx.Err() != nil {
@@ -182,9 +210,10 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 		if err := flush(); err != nil {
 			return err
 		}
-		if err := w.flushFTS(ctx, tx); err != nil {
-			return err
-		}
+		// In key order too: an update of an indexed row makes FTS5 write
+		// out its buffer whenever its rowid is below the last one written,
+		// so edits in timeline order (newest first) would cost a flush each.
+		slices.SortStableFunc(others, func(a, b *Item) int { return cmp.Compare(rootOrd(&a.Post), rootOrd(&b.Post)) })
 		for _, it := range others {
 			added, err := w.writeOne(ctx, tx, &st, newAccounts, it, now)
 			if err != nil {
@@ -207,6 +236,22 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 // runSize is how many posts one multi-row INSERT carries (16 values each,
 // well under SQLite's limit on variables).
 const runSize = 128
+
+// rootOrd is the order key of the post p is a version of, as far as p
+// alone tells: a version seen without its history sorts by its own id.
+func rootOrd(p *archive.Post) int64 {
+	root, created := p.RootID(), p.CreatedAt
+	if root != p.ID {
+		if t, ok := archive.SnowflakeTime(root); ok {
+			created = t
+		}
+	}
+	platform := p.Platform
+	if platform == "" {
+		platform = archive.PlatformX
+	}
+	return archive.OrderKey(platform, root, created)
+}
 
 // isPlain reports a post that is its own first and only known version.
 func isPlain(p *archive.Post) bool {
@@ -299,7 +344,7 @@ func (w *PostWriter) writeRun(ctx context.Context, tx *sql.Tx, newAccounts map[s
 	for i := range run {
 		if newPosts[ords[i]] && !done[ords[i]] {
 			done[ords[i]] = true
-			w.pending = append(w.pending, ftsRow{ords[i], pargs[i*14+8].(string), pargs[i*14+4].(string) + " " + pargs[i*14+5].(string)})
+			w.index(ftsRow{ords[i], pargs[i*14+8].(string), pargs[i*14+4].(string) + " " + pargs[i*14+5].(string), ""})
 		}
 	}
 	out := make([]addResult, len(run))
@@ -425,7 +470,7 @@ func (w *PostWriter) writeOne(ctx context.Context, tx *sql.Tx, st *txStmts, newA
 		return 0, err
 	}
 	if n == 1 {
-		w.pending = append(w.pending, ftsRow{ord, p.Text, handle + " " + name})
+		w.index(ftsRow{ord, p.Text, handle + " " + name, ""})
 	}
 	detail, err := marshalDetail(p)
 	if err != nil {
@@ -519,12 +564,11 @@ func jsonString(s string) string {
 // refreshPost merges posts that turn out to be versions of this one, then
 // recomputes the post's newest text, earlier texts, edit ids and status.
 func (w *PostWriter) refreshPost(ctx context.Context, tx *sql.Tx, ord int64, history []string, now string) error {
-	// The triggers that keep the index in step need the row indexed first.
-	if err := w.flushFTS(ctx, tx); err != nil {
-		return err
-	}
 	var rootID, editIDs, status string
-	if err := tx.QueryRowContext(ctx, `SELECT id, edit_ids, status FROM posts WHERE ord = ?`, ord).Scan(&rootID, &editIDs, &status); err != nil {
+	var old ftsRow
+	old.ord = ord
+	if err := tx.QueryRowContext(ctx, `SELECT id, edit_ids, status, text, author, previous FROM posts WHERE ord = ?`, ord).Scan(
+		&rootID, &editIDs, &status, &old.text, &old.author, &old.previous); err != nil {
 		return err
 	}
 	ids := strings.Fields(editIDs)
@@ -546,6 +590,11 @@ func (w *PostWriter) refreshPost(ctx context.Context, tx *sql.Tx, ord int64, his
 		}
 		if other == ord {
 			continue
+		}
+		// The delete trigger takes the row out of the index: it must be
+		// in it.
+		if err := w.flushFTS(ctx, tx); err != nil {
+			return err
 		}
 		for _, q := range []string{
 			`UPDATE post_versions SET post_ord = ? WHERE post_ord = ?`,
@@ -602,9 +651,16 @@ func (w *PostWriter) refreshPost(ctx context.Context, tx *sql.Tx, ord int64, his
 			status = archive.StatusEdited
 		}
 	}
+	previous := strings.Join(prev, "\n\n")
 	_, err = tx.ExecContext(ctx, `UPDATE posts SET latest_id = ?, text = ?, previous = ?, versions = ?, edit_ids = ?, status = ?, last_seen = ? WHERE ord = ?`,
-		vids[last], texts[last], strings.Join(prev, "\n\n"), len(vids), strings.Join(ids, " "), status, now, ord)
-	return err
+		vids[last], texts[last], previous, len(vids), strings.Join(ids, " "), status, now, ord)
+	if err != nil {
+		return err
+	}
+	if texts[last] != old.text || previous != old.previous {
+		w.reindex(old, ftsRow{ord, texts[last], old.author, previous})
+	}
+	return nil
 }
 
 // account finds or creates the author's account row.
@@ -682,36 +738,93 @@ func upsertAccount(ctx context.Context, tx *sql.Tx, a archive.Account, now strin
 			r.handle, strings.ToLower(r.handle), r.name, now, r.id); err != nil {
 			return r, err
 		}
-		// Posts archived before the author's handle was known get it now.
-		if _, err := tx.ExecContext(ctx, `UPDATE posts SET handle = ?, author_name = ? WHERE account_id = ? AND handle = ''`, r.handle, r.name, r.id); err != nil {
+		// Posts archived before the author's handle was known get it now,
+		// in the index too (the caller has nothing pending for the index).
+		if err := renameAuthor(ctx, tx, r); err != nil {
 			return r, err
 		}
 	}
 	return r, nil
 }
 
-// flushFTS adds the pending new posts to the full-text index.
+// renameAuthor gives the account's posts archived without a handle the
+// account's handle and name, and re-indexes them. The index must hold
+// every one of those posts.
+func renameAuthor(ctx context.Context, tx *sql.Tx, r accountRow) error {
+	rows, err := tx.QueryContext(ctx, `SELECT ord FROM posts WHERE account_id = ? AND handle = '' ORDER BY ord`, r.id)
+	if err != nil {
+		return err
+	}
+	var ords []int64
+	for rows.Next() {
+		var ord int64
+		if err := rows.Scan(&ord); err != nil {
+			rows.Close()
+			return err
+		}
+		ords = append(ords, ord)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ords) == 0 {
+		return err
+	}
+	list, err := json.Marshal(ords)
+	if err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`INSERT INTO posts_fts(posts_fts, rowid, text, author, previous)
+			SELECT 'delete', ord, text, author, previous FROM posts WHERE ord IN (SELECT value FROM json_each(?1)) ORDER BY ord`,
+		`UPDATE posts SET handle = ?2, author_name = ?3 WHERE ord IN (SELECT value FROM json_each(?1))`,
+		`INSERT INTO posts_fts(rowid, text, author, previous)
+			SELECT ord, text, author, previous FROM posts WHERE ord IN (SELECT value FROM json_each(?1)) ORDER BY ord`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, string(list), r.handle, r.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flushFTS brings the full-text index in step with the open transaction:
+// the old entries of changed rows out, then the pending rows in.
 func (w *PostWriter) flushFTS(ctx context.Context, tx *sql.Tx) error {
-	const chunk = 4000 // 3 variables a row, under SQLite's 32766
-	// FTS5 flushes its buffer whenever a rowid is not above the last one
-	// written, so rows go in ascending order: one flush, not one a row.
-	slices.SortFunc(w.pending, func(a, b ftsRow) int { return cmp.Compare(a.ord, b.ord) })
-	for len(w.pending) > 0 {
-		rows := w.pending[:min(chunk, len(w.pending))]
+	if err := writeFTS(ctx, tx, `INSERT INTO posts_fts(posts_fts, rowid, text, author, previous) VALUES `, "('delete',?,?,?,?)", w.unindex); err != nil {
+		return err
+	}
+	w.unindex = w.unindex[:0]
+	if err := writeFTS(ctx, tx, `INSERT INTO posts_fts(rowid, text, author, previous) VALUES `, "(?,?,?,?)", w.pending); err != nil {
+		return err
+	}
+	w.pending = w.pending[:0]
+	clear(w.pendingAt)
+	return nil
+}
+
+// writeFTS writes rows into the full-text index with as few statements
+// as it can, in ascending rowid order: FTS5 writes out its buffer at the
+// end of each statement and whenever a rowid is not above the last one
+// written.
+func writeFTS(ctx context.Context, tx *sql.Tx, insert, values string, rows []ftsRow) error {
+	const chunk = 8000 // 4 variables a row, under SQLite's 32766
+	slices.SortFunc(rows, func(a, b ftsRow) int { return cmp.Compare(a.ord, b.ord) })
+	for len(rows) > 0 {
+		part := rows[:min(chunk, len(rows))]
 		var q strings.Builder
-		q.WriteString(`INSERT INTO posts_fts(rowid, text, author, previous) VALUES `)
-		args := make([]any, 0, len(rows)*3)
-		for i, r := range rows {
+		q.Grow(len(insert) + len(part)*(len(values)+1))
+		q.WriteString(insert)
+		args := make([]any, 0, len(part)*4)
+		for i, r := range part {
 			if i > 0 {
 				q.WriteByte(',')
 			}
-			q.WriteString("(?,?,?,'')")
-			args = append(args, r.ord, r.text, r.author)
+			q.WriteString(values)
+			args = append(args, r.ord, r.text, r.author, r.previous)
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return fmt.Errorf("index: %w", err)
 		}
-		w.pending = w.pending[len(rows):]
+		rows = rows[len(part):]
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -144,6 +145,7 @@ func TestEditHistoryInAnyOrder(t *testing.T) {
 			if s.Posts != 1 {
 				t.Errorf("%d posts, want 1", s.Posts)
 			}
+			checkIndex(t, db)
 			// Both versions' words are searchable; the post is found once.
 			for _, q := range []string{"strategic", "charter", "azerbaijan NOT strategic"} {
 				res, err := db.Search(ctx, SearchQuery{Text: q})
@@ -191,6 +193,49 @@ func TestAuthorLearnedLater(t *testing.T) {
 	res, _ = db.Search(ctx, SearchQuery{Text: "president"})
 	if res.Total != 2 {
 		t.Errorf("search by author name: total %d, want 2", res.Total)
+	}
+	checkIndex(t, db)
+}
+
+// checkIndex fails t unless the full-text index holds exactly what the
+// posts table does.
+func checkIndex(t *testing.T, db *DB) {
+	t.Helper()
+	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO posts_fts(posts_fts, rank) VALUES('integrity-check', 1)`); err != nil {
+		t.Errorf("full-text index out of step with posts: %v", err)
+	}
+}
+
+// TestManyEditsKeepIndexInStep writes edits in every position the writer
+// can meet them: in the batch of their original, in later batches, newest
+// first and oldest first, three versions deep.
+func TestManyEditsKeepIndexInStep(t *testing.T) {
+	db := openTest(t)
+	w := db.NewPostWriter()
+	base := int64(1890000000000000000)
+	id := func(i, v int) string { return fmt.Sprint(base + int64(i)<<22 + int64(v)<<30) }
+	var first, second, third []archive.Post
+	for i := 0; i < 60; i++ {
+		first = append(first, post(id(i, 0), "VP", fmt.Sprintf("original %d text", i), id(i, 0)))
+		second = append(second, post(id(i, 1), "VP", fmt.Sprintf("edited %d words", i), id(i, 0), id(i, 1)))
+		third = append(third, post(id(i, 2), "VP", fmt.Sprintf("final %d wording", i), id(i, 0), id(i, 1), id(i, 2)))
+	}
+	slices.Reverse(second) // timelines come newest first
+	batch := append(append([]archive.Post{}, first[:20]...), second[:10]...)
+	for _, b := range [][]archive.Post{batch, append(first[20:], second[10:]...), third} {
+		if _, err := w.Write(ctx, items(b...)); err != nil {
+			t.Fatal(err)
+		}
+		checkIndex(t, db)
+	}
+	for _, tc := range []struct {
+		q    string
+		want int
+	}{{"final", 60}, {"edited", 60}, {"original", 60}, {"wording NOT final", 0}} {
+		res, err := db.Search(ctx, SearchQuery{Text: tc.q, Limit: 100})
+		if err != nil || res.Total != tc.want {
+			t.Errorf("search %q: total %d (%v), want %d", tc.q, res.Total, err, tc.want)
+		}
 	}
 }
 
@@ -382,7 +427,7 @@ func TestConcurrentWritersNeverSeeBusy(t *testing.T) {
 		t.Errorf("integrity: %v %v", probs, err)
 	}
 	var n int
-	dbs[0].SQL().QueryRow(`INSERT INTO posts_fts(posts_fts, rank) VALUES('integrity-check', 1)`).Err()
+	checkIndex(t, dbs[0])
 	dbs[0].SQL().QueryRow(`SELECT count(*) FROM posts_fts WHERE posts_fts MATCH 'president'`).Scan(&n)
 	if n == 0 {
 		t.Error("full-text index is empty")
