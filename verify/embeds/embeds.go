@@ -171,7 +171,7 @@ func (f *Finder) Find(html []byte) []Embed {
 	}
 	claims := mergeRanges(claimed)
 
-	for _, pe := range plainEmbeds(d.text, claims) {
+	for _, pe := range plainEmbeds(d.text, claims, d.blocks) {
 		out = append(out, d.plainEmbed(pe))
 		claimed = append(claimed, unit{min(pe.attr.dash, firstStart(pe.parts, pe.attr.dash)), pe.end})
 	}

@@ -98,6 +98,13 @@ func TestFind(t *testing.T) {
 			{kind: KindPlaintext, handle: "VPPressSec", date: feb10,
 				text: ".@VP and President Aliyev sign the charter on strategic partnership pic.twitter.com/Dd33Ee44Ff"},
 		}},
+		{"prose_before.html", Options{Watched: []string{"VP"}}, []want{
+			// The paragraphs of the article before the post's own paragraph are not its text.
+			{kind: KindPlaintext, handle: "VP", name: "Vice President JD Vance", date: feb10,
+				text:    "Today we signed a Charter on Strategic Partnership with Azerbaijan 🇺🇸🇦🇿 pic.twitter.com/AEfulNuR0q",
+				slugs:   []string{"AEfulNuR0q"},
+				context: "Trade between the two countries has tripled in five years."},
+		}},
 		{"plaintext_variants.txt", Options{}, []want{
 			{kind: KindPlaintext, handle: "nameone", name: "Name One", date: feb10, text: "Text one pic.twitter.com/Var1Slug01", slugs: []string{"Var1Slug01"}},
 			{kind: KindPlaintext, handle: "nametwo", date: feb10, text: "Text two https://t.co/Var2Slug02", slugs: []string{"Var2Slug02"}},

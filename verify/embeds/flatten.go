@@ -20,6 +20,9 @@ type doc struct {
 	anchors []anchor
 	// elems are the blockquotes and the rendered embeds (iframes, divs with data-tweet-id).
 	elems []element
+	// blocks are the text offsets, ascending, where an element ended or started a paragraph (not
+	// where line breaks made a blank line). Plain text has none.
+	blocks []int
 }
 
 // mark says that text[t:] came from src[s:], byte for byte, up to the next mark.
@@ -507,6 +510,9 @@ func (f *flattener) paragraph(src int) {
 	if nl < 2 {
 		f.mark(src)
 		f.d.text = append(f.d.text, "\n\n"[nl:]...)
+	}
+	if b := f.d.blocks; len(b) == 0 || b[len(b)-1] != len(f.d.text) {
+		f.d.blocks = append(f.d.blocks, len(f.d.text))
 	}
 }
 

@@ -317,7 +317,8 @@ type plainEmbed struct {
 }
 
 // plainEmbeds finds the flattened embeds in text outside the claimed ranges (sorted, disjoint).
-func plainEmbeds(text []byte, claims ranges) []plainEmbed {
+// blocks are the offsets, ascending, where elements of the markup broke the text into paragraphs.
+func plainEmbeds(text []byte, claims ranges, blocks []int) []plainEmbed {
 	var attrs []attribution
 	for _, a := range findAttributions(text, 0, len(text)) {
 		if !claims.contains(a.at) && len(attrs) < maxFlattened {
@@ -367,10 +368,15 @@ func plainEmbeds(text []byte, claims ranges) []plainEmbed {
 			b0 := weight(before[0].head(text))
 			if !pe.mangled || (!isIntro(text, before[0]) && b0 <= maxPostWeight) {
 				take, w = 1, w+b0
+				// X's markup keeps a post's text in one paragraph, line breaks and all: when the
+				// attribution shares its paragraph with the line before it, an element's paragraph
+				// break before that line ends the post, and what is before it is the article's.
+				oneBlock := !pe.mangled && !blockBetween(blocks, before[0].end, a.dash)
 				for take < len(before) {
 					u := before[take]
 					uw := weight(u.head(text))
 					if isIntro(text, u) || w+uw > maxPostWeight || uw > maxLineWeight ||
+						(oneBlock && blockBetween(blocks, u.end, before[take-1].start)) ||
 						(endsWith(longLinkAtEnd, text, u) && !endsWith(shortLinkAtEnd, text, u)) {
 						break
 					}
@@ -394,6 +400,12 @@ func plainEmbeds(text []byte, claims ranges) []plainEmbed {
 		out = append(out, pe)
 	}
 	return out
+}
+
+// blockBetween reports whether one of blocks (ascending text offsets) is in (s, e].
+func blockBetween(blocks []int, s, e int) bool {
+	i := sort.SearchInts(blocks, s+1)
+	return i < len(blocks) && blocks[i] <= e
 }
 
 // ranges are sorted, disjoint, non-empty ranges of the text: the parts that embeds claim.
