@@ -222,6 +222,19 @@ type PostDetail struct {
 	LastSeen    time.Time        `json:"last_seen"`
 	Versions    []Version        `json:"versions"`
 	Captures    []CaptureSummary `json:"captures"`
+	// Articles are the checked articles that embed or quote the post.
+	Articles []ArticleRef `json:"articles"`
+}
+
+// ArticleRef is a checked article that embeds or quotes a post, with what
+// the check found.
+type ArticleRef struct {
+	ID        int64     `json:"id"`
+	URL       string    `json:"url"`
+	Title     string    `json:"title"`
+	CheckedAt time.Time `json:"checked_at"`
+	Kind      string    `json:"kind"`    // how the article shows the post: blockquote, quote, …
+	Verdict   string    `json:"verdict"` // exact, normalized, altered, …
 }
 
 // PostURL fills a URL template such as "https://x.com/{handle}/status/{id}".

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -256,4 +257,77 @@ func benchSearch(b *testing.B, db *DB, queries []string, account string) {
 	b.ReportMetric(ms(0.50), "p50-ms")
 	b.ReportMetric(ms(0.95), "p95-ms")
 	b.ReportMetric(float64(hits[len(hits)/2]), "hits")
+}
+
+// BenchmarkQuoteLookup1M measures FindQuote over the million-post archive
+// of BenchmarkSearch1M with quotations as articles misquote them: twelve
+// consecutive words of a random post (all of it if shorter) with one word
+// replaced by a word of another post. recall@1 is the share of lookups
+// whose best hit is the post quoted; p50-ms and p99-ms are latencies.
+func BenchmarkQuoteLookup1M(b *testing.B) {
+	if testing.Short() {
+		b.Skip("builds a million-post archive; not in -short mode")
+	}
+	db, _ := openSearch1M(b)
+	ctx := context.Background()
+	var lo, hi int64
+	if err := db.SQL().QueryRowContext(ctx, `SELECT min(ord), max(ord) FROM posts`).Scan(&lo, &hi); err != nil {
+		b.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(searchSeed, 7))
+	type quoted struct {
+		ord   int64
+		quote string
+	}
+	randomPost := func() (int64, []string) {
+		for {
+			var ord int64
+			var text string
+			err := db.SQL().QueryRowContext(ctx, `SELECT ord, text FROM posts WHERE ord >= ? ORDER BY ord LIMIT 1`,
+				lo+r.Int64N(hi-lo)).Scan(&ord, &text)
+			if err != nil {
+				b.Fatal(err)
+			}
+			var words []string
+			for _, w := range strings.Fields(text) {
+				if !strings.Contains(w, "://") {
+					words = append(words, w)
+				}
+			}
+			if len(words) >= 6 {
+				return ord, words
+			}
+		}
+	}
+	quotes := make([]quoted, 500)
+	for i := range quotes {
+		ord, words := randomPost()
+		start := r.IntN(max(1, len(words)-12+1))
+		q := slices.Clone(words[start:min(start+12, len(words))])
+		_, other := randomPost()
+		q[r.IntN(len(q))] = other[r.IntN(len(other))]
+		quotes[i] = quoted{ord, strings.Join(q, " ")}
+	}
+	var lat []time.Duration
+	found, n := 0, 0
+	for i := 0; b.Loop(); i++ {
+		q := quotes[i%len(quotes)]
+		start := time.Now()
+		hits, err := db.FindQuote(ctx, q.quote, 1, "")
+		lat = append(lat, time.Since(start))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
+		if len(hits) > 0 && hits[0].Post.Ord == q.ord {
+			found++
+		}
+	}
+	slices.Sort(lat)
+	ms := func(q float64) float64 {
+		return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(ms(0.50), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+	b.ReportMetric(float64(found)/float64(n), "recall@1")
 }

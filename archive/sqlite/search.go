@@ -250,6 +250,12 @@ func (db *DB) Post(ctx context.Context, id, postURL string) (archive.PostDetail,
 		}
 		d.Captures = append(d.Captures, archive.CaptureSummary{ID: c.ID, Kind: c.Kind, Target: c.Target, At: c.At, Verdict: c.Verdict, Artifacts: arts})
 	}
+	if d.Articles, err = db.ArticlesQuoting(ctx, ord); err != nil {
+		return d, fmt.Errorf("post %s: %w", id, err)
+	}
+	if d.Articles == nil {
+		d.Articles = []archive.ArticleRef{}
+	}
 	return d, nil
 }
 
