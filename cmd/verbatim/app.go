@@ -60,6 +60,9 @@ func commands() []command {
 		{"show", "a post with its versions, captures, artifacts and hashes", runShow},
 		{"stats", "what the archive holds", runStats},
 		{"export", "export posts (jsonl, csv) or snapshots (warc)", runExport},
+		{"extract", "the main text of an article page (file or URL)", runExtract},
+		{"check-article", "check the posts an article embeds or quotes against the archive", runCheckArticle},
+		{"compare", "compare a republished article with its original, and check its embeds", runCompare},
 		{"config", "show the effective configuration (secrets redacted)", runConfig},
 		{"version", "print the version", runVersion},
 	}
@@ -157,7 +160,7 @@ func (a *app) usage(w io.Writer) {
 	cs := commands()
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	for _, c := range cs {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'verbatim COMMAND -h' for a command's flags. Exit status: 0 ok, 1 findings, 2 error.\n")
 }

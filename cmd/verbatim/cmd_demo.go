@@ -8,6 +8,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/archivetest"
+	"github.com/verbatim-archive/verbatim/archive/check"
 	"github.com/verbatim-archive/verbatim/archive/snapshot"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
@@ -215,9 +217,47 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	}
 	addDiffs(&d)
 	printPost(out, d)
+	// 5. The republished article against its original and the archive.
+	fmt.Fprintf(out, "\n== verbatim compare %s/articles/original %s/articles/republished\n", site.URL, site.URL)
+	var pages [2]check.Page
+	for i, name := range []string{"original", "republished"} {
+		if pages[i], err = fetchDemoPage(ctx, site.URL+"/articles/"+name); err != nil {
+			return err
+		}
+	}
+	c := a.checker(ctx, st)
+	cmp, err := c.Compare(ctx, pages[0], pages[1])
+	if err != nil {
+		return err
+	}
+	for _, r := range []*check.Report{&cmp.Original, &cmp.Republished} {
+		if err := c.Save(ctx, r); err != nil {
+			return err
+		}
+	}
+	printComparison(out, cmp, isTerminal(out))
 	fmt.Fprintf(out, "\nTry it yourself (go build -o verbatim ./cmd/verbatim, or go run ./cmd/verbatim):\n  verbatim --data %s search 'peace OR prosperity'\n  verbatim --data %s search --edited --format json\n  verbatim --data %s show %s\n  verbatim --data %s export --format warc -o snapshots.warc\n",
 		a.cfg.DataDir, a.cfg.DataDir, a.cfg.DataDir, ids[1], a.cfg.DataDir)
+	fmt.Fprintf(out, "  verbatim --data %s check-article --format html republished.html > check.html\n", a.cfg.DataDir)
 	return nil
+}
+
+// fetchDemoPage reads a page of the demo's own loopback site.
+func fetchDemoPage(ctx context.Context, url string) (check.Page, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return check.Page{}, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return check.Page{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return check.Page{}, err
+	}
+	return check.Page{HTML: b, URL: url, ContentType: resp.Header.Get("Content-Type")}, nil
 }
 
 // writeDemoExport writes the API's pages for the given posts as a JSONL

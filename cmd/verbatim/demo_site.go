@@ -185,6 +185,7 @@ func renderArticle(republished bool, embeds []sitePost) string {
 		"In Azerbaijan, the two governments signed a charter on strategic partnership covering trade, energy, security and critical minerals.",
 		"Ratification of the peace agreement will take political courage in both capitals, and neighbours such as Russia and Iran are watching closely.",
 		"If the agreement holds, the region could become a corridor of commerce rather than a zone of contest.",
+		"Vance wrote: “Now we can build prosperity where there was once only conflict.”",
 	}
 	for i, p := range paras {
 		text := p
@@ -194,9 +195,16 @@ func renderArticle(republished bool, embeds []sitePost) string {
 		if republished && i == 3 {
 			continue // dropped by the republisher
 		}
+		if republished && i == 5 {
+			text = strings.Replace(text, "only conflict", "only war", 1) // misquoted
+		}
 		b.WriteString("<p>" + esc(text) + "</p>\n")
 		if i < len(embeds) {
-			b.WriteString(embedHTML(embeds[i], republished))
+			e := embeds[i]
+			if republished && i == 2 {
+				e.Text = strings.Replace(e.Text, "had been war", "had been conflict", 1) // altered in the copy
+			}
+			b.WriteString(embedHTML(e, republished))
 		}
 	}
 	if republished {

@@ -61,7 +61,8 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	for _, want := range []string{"2 new posts, 1 new version", "@VP: 1 page, 3 new posts", "media: 3 stored", "deleted     @VPPressSec",
-		"[-Internatonal-]{+International+}", "Charter", "Versions (2)", "changes from v1", "sha256:"} {
+		"[-Internatonal-]{+International+}", "Charter", "Versions (2)", "changes from v1", "sha256:",
+		"== verbatim compare", "only [-conflict-]{+war+}", "normalized   plaintext @VPPressSec", "altered      quote @VP"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
@@ -719,4 +720,126 @@ func chromiumUsing(dir string) []string {
 		}
 	}
 	return out
+}
+
+// articleHTML is an article that embeds the archived post 2020770277880778757
+// with text, misquoting (or not) its words.
+func articleHTML(arrived, extra string) string {
+	return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Vance in Yerevan</title>
+<meta name="author" content="Ana Ruiz"><meta property="article:published_time" content="2026-02-10T08:00:00Z"></head>
+<body><article><h1>Vance in Yerevan</h1>
+<p>The Vice President began his tour of the South Caucasus in Armenia on Monday, meeting the prime minister in the capital.</p>
+<blockquote class="twitter-tweet"><p lang="en" dir="ltr">` + arrived + `</p>&mdash; Vice President JD Vance (@VP)
+<a href="https://twitter.com/VP/status/2020770277880778757?ref_src=twsrc%5Etfw">February 9, 2026</a></blockquote>
+<p>Talks on a civil nuclear agreement were expected to conclude within days, officials said after the first meeting.</p>` + extra + `
+</article></body></html>`
+}
+
+func TestCheckArticleAndCompare(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"VERBATIM_DATA": dir}
+	if r := cli(t, env, "import", "testdata/vp-timeline.jsonl"); r.code != 0 {
+		t.Fatalf("import: exit %d: %s", r.code, r.stderr)
+	}
+	orig := filepath.Join(dir, "original.html")
+	repub := filepath.Join(dir, "republished.html")
+	os.WriteFile(orig, []byte(articleHTML("Arrived in Yerevan, Armenia. Grateful to Prime Minister Pashinyan for the warm welcome.", "")), 0o644)
+	os.WriteFile(repub, []byte(articleHTML("Arrived in Yerevan, Armenia. Grateful to Prime Minister Pashinyan for the cold welcome.",
+		"<p>The republisher added this paragraph about energy prices in the region and the markets.</p>")), 0o644)
+
+	r := cli(t, env, "check-article", "--format", "json", orig)
+	if r.code != 0 {
+		t.Fatalf("check-article original: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	var rep struct {
+		Embeds []struct {
+			Handle      string
+			PostID      string `json:"post_id"`
+			ClaimedDate string `json:"claimed_date"`
+			Text        string
+			Verdict     string
+			Archived    *struct{ ID, Text string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Embeds) != 1 || rep.Embeds[0].Verdict != "exact" || rep.Embeds[0].Archived == nil ||
+		rep.Embeds[0].Archived.ID != "2020770277880778757" || rep.Embeds[0].ClaimedDate != "2026-02-09" || rep.Embeds[0].Handle != "VP" {
+		t.Errorf("check of the original: %s", r.stdout)
+	}
+
+	r = cli(t, env, "check-article", "--format", "json", repub)
+	if r.code != 1 || !strings.Contains(r.stdout, `"verdict": "altered"`) || !strings.Contains(r.stderr, "misquoted") {
+		t.Errorf("check of the republished copy: exit %d, want 1 with an altered embed\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = cli(t, env, "compare", "--format", "json", orig, repub)
+	var cmp struct {
+		Similarity float64
+		Changes    []struct{ Kind, Original, Republished string }
+		Embeds     []struct{ Verdict string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &cmp); err != nil {
+		t.Fatalf("compare json: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	if r.code != 1 || len(cmp.Changes) != 1 || cmp.Changes[0].Kind != "added" || len(cmp.Embeds) != 1 || cmp.Embeds[0].Verdict != "altered" ||
+		cmp.Similarity <= 0.5 || cmp.Similarity >= 1 {
+		t.Errorf("compare: exit %d %+v", r.code, cmp)
+	}
+	r = cli(t, env, "compare", "--format", "html", orig, repub)
+	for _, want := range []string{"<!DOCTYPE html>", "<del>warm</del>", "<ins>cold</ins>"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("compare html lacks %q", want)
+		}
+	}
+
+	// The post knows which articles quoted it.
+	r = cli(t, env, "show", "--format", "json", "2020770277880778757")
+	var show struct {
+		Post struct {
+			Articles []struct{ URL, Verdict string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &show); err != nil {
+		t.Fatal(err)
+	}
+	if len(show.Post.Articles) < 3 {
+		t.Errorf("articles quoting the post: %+v", show.Post.Articles)
+	}
+
+	r = cli(t, env, "extract", "--format", "json", orig)
+	var ex map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &ex); err != nil || r.code != 0 {
+		t.Fatalf("extract: exit %d %v %s", r.code, err, r.stderr)
+	}
+	if ex["title"] != "Vance in Yerevan" || !strings.Contains(ex["text"], "\n\nTalks on a civil nuclear") || ex["published"] != "2026-02-10T08:00:00Z" {
+		t.Errorf("extract: %+v", ex)
+	}
+}
+
+func TestCheckArticleBadInput(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"VERBATIM_DATA": dir}
+	huge := filepath.Join(dir, "huge.html")
+	os.WriteFile(huge, bytes.Repeat([]byte("<p>word </p>"), 1<<20), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"private address, refused by the guard's decision", []string{"check-article", "http://10.1.2.3/article"}, "private"},
+		{"metadata address", []string{"compare", "http://169.254.169.254/latest", "http://169.254.169.254/x"}, "169.254.169.254"},
+		{"not a URL scheme we fetch", []string{"extract", "file:///etc/passwd"}, "scheme"},
+		{"missing file", []string{"check-article", filepath.Join(dir, "nope.html")}, "no such file"},
+		{"huge file", []string{"check-article", huge}, "over 8 MiB"},
+		{"no arguments", []string{"compare", "a.html"}, "usage"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := cli(t, env, tc.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tc.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+				t.Errorf("exit %d stderr %q, want exit 2 and one line with %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
 }
