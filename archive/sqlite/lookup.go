@@ -210,17 +210,17 @@ type QuoteHit struct {
 	Score float64
 }
 
-// Quote lookup: how many of the rarest words make the first word query,
-// how many make the pairs tried last, how many candidates each query may
+// Quote lookup: how many of the rarest words make the first query, how
+// many make the pairs tried after, how many candidates each query may
 // bring, where counting a word's posts stops, how many words are counted at
-// most, and how many words a phrase query takes at most.
+// most, and how many words one NEAR query takes at most.
 const (
 	quoteMaxAnd    = 6
 	quotePairsFrom = 4
 	quoteCands     = 30
 	quoteCountCap  = 1000
 	quoteMaxTerms  = 24
-	quoteMaxPhrase = 64
+	quoteMaxNear   = 64
 )
 
 // FindQuote finds the archived posts that a quotation most likely comes
@@ -228,14 +228,15 @@ const (
 // version of its post: a post holding the whole quotation scores 1, one
 // with one word of a ten-word quotation changed 0.9; hits below half are
 // dropped. Candidates come from full-text queries tried in turn until one
-// brings a post that has the quotation whole or with one word changed:
+// brings a post that has the quotation whole or with one word changed, each
+// asking for words within a stretch as long as the quotation (NEAR):
 //
-//   - the quotation as a phrase;
-//   - for a quotation of six words or more, cut in three parts, each two
-//     parts as phrases (one changed word leaves two parts intact);
 //   - its rarest words, by how many posts have them: all of them (up to
 //     six), all but one, then pairs of the four rarest. Words no post has
-//     are left out. Never an OR of every word.
+//     are left out. Never an OR of every word;
+//   - for a quotation of six words or more, cut in three parts, the words
+//     of each two parts, common ones too (one changed word leaves two parts
+//     intact): for quotations of common words only.
 func (db *DB) FindQuote(ctx context.Context, quote string, limit int, postURL string) ([]QuoteHit, error) {
 	tokens := ftsTokens(quote)
 	if len(tokens) == 0 {
@@ -286,20 +287,25 @@ func (db *DB) FindQuote(ctx context.Context, quote string, limit int, postURL st
 	if err != nil {
 		return nil, fmt.Errorf("find quote: %w", err)
 	}
-	top := rare[:min(quoteMaxAnd, len(rare))]
 	var sets [][]string
-	if len(top) > 0 {
-		sets = append(sets, top)
+	tried := make(map[string]bool)
+	add := func(set []string) {
+		if key := strings.Join(set, " "); len(set) > 0 && !tried[key] {
+			tried[key] = true
+			sets = append(sets, set)
+		}
 	}
+	top := rare[:min(quoteMaxAnd, len(rare))]
+	add(top)
 	if len(top) > 2 {
 		for i := range top {
-			sets = append(sets, slices.Delete(slices.Clone(top), i, i+1))
+			add(slices.Delete(slices.Clone(top), i, i+1))
 		}
 	}
 	pairs := rare[:min(quotePairsFrom, len(rare))]
 	for i := range pairs {
 		for j := i + 1; j < len(pairs); j++ {
-			sets = append(sets, []string{pairs[i], pairs[j]})
+			add([]string{pairs[i], pairs[j]})
 		}
 	}
 	// The words of a quotation stand close together in its post.
@@ -319,7 +325,7 @@ func (db *DB) FindQuote(ctx context.Context, quote string, limit int, postURL st
 		parts := [][]string{tokens[:a], tokens[a:b], tokens[b:]}
 		for _, pair := range [][2]int{{0, 1}, {1, 2}, {0, 2}} {
 			set := distinct(append(slices.Clone(parts[pair[0]]), parts[pair[1]]...))
-			if err := run(ftsNear(near, set[:min(len(set), quoteMaxPhrase)]...)); err != nil {
+			if err := run(ftsNear(near, set[:min(len(set), quoteMaxNear)]...)); err != nil {
 				return nil, fmt.Errorf("find quote: %w", err)
 			}
 			if done() {
@@ -331,7 +337,7 @@ func (db *DB) FindQuote(ctx context.Context, quote string, limit int, postURL st
 }
 
 // rareTerms returns the words of the quotation that some post has, rarest
-// first, and how many posts have each word counted (up to quoteCountCap).
+// first by how many posts have them (counted up to quoteCountCap).
 func (db *DB) rareTerms(ctx context.Context, quote string) ([]string, error) {
 	type termCount struct {
 		term string
@@ -373,7 +379,8 @@ func sortHits(hits []QuoteHit, limit int) []QuoteHit {
 }
 
 // ftsOrds runs a full-text query on post texts and returns up to limit
-// matching keys, newest first.
+// matching keys, oldest first (FTS5's own order: walking a long doclist
+// backwards costs several times more).
 func (db *DB) ftsOrds(ctx context.Context, match string, limit int) ([]int64, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? LIMIT ?`, match, limit)
 	if err != nil {
@@ -439,11 +446,6 @@ func distinct(s []string) []string {
 func ftsTokens(s string) []string {
 	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !isTokenRune(r) })
 }
-
-// ftsPhrase is a query for posts whose text has the tokens side by side.
-func ftsPhrase(tokens []string) string { return `{text previous}: ` + ftsPhraseBare(tokens) }
-
-func ftsPhraseBare(tokens []string) string { return `"` + strings.Join(tokens, " ") + `"` }
 
 // quoteWords returns the distinct normalised words of a quotation.
 func quoteWords(quote string) map[string]bool {

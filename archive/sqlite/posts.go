@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/verbatim-archive/verbatim/archive"
 )
@@ -213,7 +214,11 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 		// In key order too: an update of an indexed row makes FTS5 write
 		// out its buffer whenever its rowid is below the last one written,
 		// so edits in timeline order (newest first) would cost a flush each.
-		slices.SortStableFunc(others, func(a, b *Item) int { return cmp.Compare(rootOrd(&a.Post), rootOrd(&b.Post)) })
+		slices.SortStableFunc(others, func(a, b *Item) int {
+			ka, _ := rootKey(&a.Post)
+			kb, _ := rootKey(&b.Post)
+			return cmp.Compare(ka, kb)
+		})
 		for _, it := range others {
 			added, err := w.writeOne(ctx, tx, &st, newAccounts, it, now)
 			if err != nil {
@@ -237,9 +242,11 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 // well under SQLite's limit on variables).
 const runSize = 128
 
-// rootOrd is the order key of the post p is a version of, as far as p
-// alone tells: a version seen without its history sorts by its own id.
-func rootOrd(p *archive.Post) int64 {
+// rootKey returns the order key and creation time of the post p is a
+// version of, as far as p alone tells: the first id of its edit history
+// (a version seen without its history stands for itself), timed by that
+// id when it is a snowflake.
+func rootKey(p *archive.Post) (int64, time.Time) {
 	root, created := p.RootID(), p.CreatedAt
 	if root != p.ID {
 		if t, ok := archive.SnowflakeTime(root); ok {
@@ -250,7 +257,7 @@ func rootOrd(p *archive.Post) int64 {
 	if platform == "" {
 		platform = archive.PlatformX
 	}
-	return archive.OrderKey(platform, root, created)
+	return archive.OrderKey(platform, root, created), created
 }
 
 // isPlain reports a post that is its own first and only known version.
@@ -426,14 +433,9 @@ func (w *PostWriter) writeOne(ctx context.Context, tx *sql.Tx, st *txStmts, newA
 			return 0, err
 		}
 	}
-	rootCreated := p.CreatedAt
-	if root != p.ID {
-		if t, ok := archive.SnowflakeTime(root); ok {
-			rootCreated = t
-		}
-	}
+	rootOrd, rootCreated := rootKey(p)
 	if ord == 0 {
-		ord = archive.OrderKey(p.Platform, root, rootCreated)
+		ord = rootOrd
 	}
 
 	acct, err := w.account(ctx, tx, newAccounts, p.Author)
