@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 
@@ -204,7 +205,7 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return append(pos, tail...), nil
+			return append(pos, tail...), checkChoices(fs)
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
@@ -372,16 +373,40 @@ func runConfig(ctx context.Context, a *app, args []string) error {
 	return err
 }
 
-// formatFlag adds --format with the given choices.
+// formatFlag adds --format with the given choices, the first the default;
+// parse refuses any other value.
 func formatFlag(fs *flag.FlagSet, choices ...string) *string {
-	return fs.String("format", choices[0], "output format: "+strings.Join(choices, ", "))
+	c := &choice{value: choices[0], choices: choices}
+	fs.Var(c, "format", "output `format`: "+strings.Join(choices, ", "))
+	return &c.value
 }
 
-func checkFormat(f string, choices ...string) error {
-	for _, c := range choices {
-		if f == c {
-			return nil
-		}
+// choice is a flag value that parse checks against its choices.
+type choice struct {
+	value   string
+	choices []string
+}
+
+func (c *choice) String() string {
+	if c == nil {
+		return ""
 	}
-	return usagef("--format %q: choose one of %s", f, strings.Join(choices, ", "))
+	return c.value
+}
+
+func (c *choice) Set(v string) error {
+	c.value = v
+	return nil
+}
+
+// checkChoices returns a usage error for a --format (or other choice
+// flag) set to none of its choices.
+func checkChoices(fs *flag.FlagSet) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if c, ok := f.Value.(*choice); ok && err == nil && !slices.Contains(c.choices, c.value) {
+			err = usagef("--%s %q: choose one of %s", f.Name, c.value, strings.Join(c.choices, ", "))
+		}
+	})
+	return err
 }

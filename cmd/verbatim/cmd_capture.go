@@ -63,9 +63,6 @@ func runCapture(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return err
-	}
 	var urls []string
 	var accounts []archive.Account
 	for _, p := range pos {
@@ -247,9 +244,6 @@ func runRecheck(ctx context.Context, a *app, args []string) error {
 	format := formatFlag(fs, "text", "json")
 	all := fs.Bool("all", false, "recheck every live post, ignoring the age-based cadence")
 	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err
 	}
 	if err := a.setup(); err != nil {

@@ -85,9 +85,6 @@ func runExtract(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return err
-	}
 	if len(pos) != 1 {
 		return usagef("usage: verbatim extract FILE|URL")
 	}
@@ -161,9 +158,6 @@ func runCheckArticle(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json", "html"); err != nil {
-		return err
-	}
 	if len(pos) != 1 {
 		return usagef("usage: verbatim check-article FILE|URL")
 	}
@@ -209,9 +203,6 @@ func runCompare(ctx context.Context, a *app, args []string) error {
 	format := formatFlag(fs, "text", "json", "html")
 	pos, err := parse(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := checkFormat(*format, "text", "json", "html"); err != nil {
 		return err
 	}
 	if len(pos) != 2 {

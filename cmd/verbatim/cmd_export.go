@@ -16,13 +16,11 @@ import (
 
 func runExport(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("export", "[CAPTURE_ID...]")
-	format := fs.String("format", "jsonl", "export format: jsonl or csv (posts), warc (browser snapshots)")
+	format := formatFlag(fs, "jsonl", "csv", "warc")
+	fs.Lookup("format").Usage = "export `format`: jsonl or csv (posts), warc (browser snapshots)"
 	out := fs.String("o", "", "write to this file instead of standard output")
 	pos, err := parse(fs, args)
 	if err != nil {
-		return err
-	}
-	if err := checkFormat(*format, "jsonl", "csv", "warc"); err != nil {
 		return err
 	}
 	var ids []int64

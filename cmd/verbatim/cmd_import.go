@@ -22,9 +22,6 @@ func runImport(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return err
-	}
 	if len(files) == 0 {
 		return usagef("import: name at least one file (%s)", importer.Accepted)
 	}

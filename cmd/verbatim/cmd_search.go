@@ -28,9 +28,6 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return err
-	}
 	if *limit < 1 || *limit > 1000 {
 		return usagef("search: --limit must be between 1 and 1000")
 	}

@@ -19,9 +19,6 @@ func runShow(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
-		return err
-	}
 	if len(pos) != 1 {
 		return usagef("show: give one post id (any version's id, or its URL)")
 	}
@@ -123,9 +120,6 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("stats", "")
 	format := formatFlag(fs, "text", "json")
 	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
 		return err
 	}
 	if err := a.setup(); err != nil {

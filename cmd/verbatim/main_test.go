@@ -254,6 +254,14 @@ func TestUsage(t *testing.T) {
 	if r := cli(t, nil, "search", "--format", "xml", "x"); r.code != 2 || !strings.Contains(r.stderr, "--format") {
 		t.Errorf("bad format: %d %q", r.code, r.stderr)
 	}
+	// Every command refuses a format it does not write, in one line, before
+	// it touches anything.
+	for _, c := range []string{"search", "show", "import", "capture", "recheck", "export", "extract", "check-article", "compare"} {
+		r := cli(t, map[string]string{"VERBATIM_DATA": t.TempDir()}, c, "--format", "xml", "x")
+		if r.code != 2 || !strings.Contains(r.stderr, `--format "xml": choose one of`) || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
+			t.Errorf("%s --format xml: exit %d %q", c, r.code, r.stderr)
+		}
+	}
 	if r := cli(t, nil, "version"); r.code != 0 || !strings.HasPrefix(r.stdout, "verbatim ") {
 		t.Errorf("version: %d %q", r.code, r.stdout)
 	}
