@@ -264,6 +264,9 @@ func benchSearch(b *testing.B, db *DB, queries []string, account string) {
 // consecutive words of a random post (all of it if shorter) with one word
 // replaced by a word of another post. recall@1 is the share of lookups
 // whose best hit is the post quoted; p50-ms and p99-ms are latencies.
+// "fts" uses the full-text index alone (a one-off check-article), "index"
+// the in-memory quotation index too (a long-running process), built
+// before the timer starts; build-s and index-MiB are its cost.
 func BenchmarkQuoteLookup1M(b *testing.B) {
 	if testing.Short() {
 		b.Skip("builds a million-post archive; not in -short mode")
@@ -275,10 +278,6 @@ func BenchmarkQuoteLookup1M(b *testing.B) {
 		b.Fatal(err)
 	}
 	r := rand.New(rand.NewPCG(searchSeed, 7))
-	type quoted struct {
-		ord   int64
-		quote string
-	}
 	randomPost := func() (int64, []string) {
 		for {
 			var ord int64
@@ -308,6 +307,28 @@ func BenchmarkQuoteLookup1M(b *testing.B) {
 		q[r.IntN(len(q))] = other[r.IntN(len(other))]
 		quotes[i] = quoted{ord, strings.Join(q, " ")}
 	}
+	b.Run("fts", func(b *testing.B) { benchQuotes(b, db, quotes) })
+	b.Run("index", func(b *testing.B) {
+		start := time.Now()
+		st, err := db.BuildQuoteIndex(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		build := time.Since(start)
+		b.ResetTimer()
+		benchQuotes(b, db, quotes)
+		b.ReportMetric(build.Seconds(), "build-s")
+		b.ReportMetric(float64(st.Bytes)/(1<<20), "index-MiB")
+	})
+}
+
+type quoted struct {
+	ord   int64
+	quote string
+}
+
+func benchQuotes(b *testing.B, db *DB, quotes []quoted) {
+	ctx := context.Background()
 	var lat []time.Duration
 	found, n := 0, 0
 	for i := 0; b.Loop(); i++ {

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -73,7 +74,21 @@ func TestPostsByAuthorBetween(t *testing.T) {
 }
 
 func TestFindQuote(t *testing.T) {
-	db := lookupArchive(t)
+	for _, indexed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("index=%v", indexed), func(t *testing.T) {
+			db := lookupArchive(t)
+			if indexed {
+				st, err := db.BuildQuoteIndex(ctx)
+				if err != nil || st.Posts != 3 || st.Bytes == 0 {
+					t.Fatalf("build: %+v %v", st, err)
+				}
+			}
+			testFindQuote(t, db)
+		})
+	}
+}
+
+func testFindQuote(t *testing.T, db *DB) {
 	for _, tc := range []struct {
 		name, quote string
 		wantID      string
@@ -127,5 +142,32 @@ func TestArticlesQuoting(t *testing.T) {
 	d, _ = db.Post(ctx, idB, "")
 	if d.Articles == nil || len(d.Articles) != 0 {
 		t.Errorf("a post no article quotes: %#v, want an empty list", d.Articles)
+	}
+}
+
+// TestQuoteIndexFollowsNewPosts checks that posts written after the index
+// was built are found through it, and that an edit of an older post is
+// still found (by the full-text queries).
+func TestQuoteIndexFollowsNewPosts(t *testing.T) {
+	db := lookupArchive(t)
+	if _, err := db.BuildQuoteIndex(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const idE = "2021200000000000000"
+	w := db.NewPostWriter()
+	if _, err := w.Write(ctx, items(post(idE, "VP", "Returning home tonight after three days of talks in the Caucasus.", idE))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(ctx, items(post("2021200000000000001", "VP", "Today I signed the Charter on Strategic Partnership with Azerbaijan and Armenia. https://t.co/AEfulNuR0q", idA, "2021200000000000001"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ quote, want string }{
+		{"after three days of talks in the Caucasus", idE},
+		{"Partnership with Azerbaijan and Armenia", idA},
+	} {
+		hits, err := db.FindQuote(ctx, tc.quote, 1, "")
+		if err != nil || len(hits) == 0 || hits[0].Post.ID != tc.want || hits[0].Score != 1 {
+			t.Errorf("%q: %+v %v, want %s whole", tc.quote, hits, err, tc.want)
+		}
 	}
 }

@@ -44,6 +44,9 @@ type DB struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+
+	// quotes is the in-memory quotation index, once BuildQuoteIndex made it.
+	quotes quoteIndex
 }
 
 // Options tune Open.
