@@ -446,7 +446,7 @@ func TestCaptureThroughV1(t *testing.T) {
 	noSleep := func(ctx context.Context, d time.Duration) error { e.fake.Advance(d); return ctx.Err() }
 	e.r.X = nil
 	e.r.V1 = xv1.NewClient(e.fake.URL(), xv1.Credentials{ConsumerKey: e.fake.V1ConsumerKey, ConsumerSecret: "cs",
-		AccessToken: "at", AccessSecret: "as"}, e.fake.Client(), xv1.WithSleep(noSleep))
+		AccessToken: "at", AccessSecret: "as"}, e.fake.Client(), xapi.WithSleep(noSleep))
 	e.fake.GeneratePosts(vpID, 450, e.now.Add(-500*time.Hour), time.Hour)
 	gone := e.fake.Post(vpID, "A post that will be deleted", e.now.Add(-time.Minute))
 	res, err := e.r.CaptureAccounts(ctx, []archive.Account{vp})

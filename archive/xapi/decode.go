@@ -1,5 +1,7 @@
 // Package xapi reads the X API v2: it decodes response bodies into archive
-// types, keeping every id as the exact digit string the API sent.
+// types, keeping every id as the exact digit string the API sent. Its Policy,
+// the retry and rate-limit policy of the v2 client, serves the v1.1 client
+// (archive/xv1) too.
 package xapi
 
 import (

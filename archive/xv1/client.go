@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -46,12 +44,12 @@ const TimelineCap = 3200
 const (
 	DefaultMaxRetries = xapi.DefaultMaxRetries
 	DefaultMaxWait    = xapi.DefaultMaxWait
-	backoffBase       = time.Second
-	backoffCap        = 60 * time.Second
-	resetMargin       = time.Second
-	maxBody           = 32 << 20
-	pageSize          = 200 // the most statuses/user_timeline returns
-	maxLookupIDs      = 100 // the most ids statuses/lookup takes
+)
+
+const (
+	maxBody      = 32 << 20 // bounds a response body, as for the v2 client
+	pageSize     = 200      // the most statuses/user_timeline returns
+	maxLookupIDs = 100      // the most ids statuses/lookup takes
 )
 
 // lookupURL is statuses/lookup, called directly: go-twitter's Lookup decodes
@@ -97,53 +95,16 @@ func (c Credentials) complete() bool {
 // backoff and full jitter, retries a malformed body once, and never retries
 // a credentials error. Credentials appear in no error and no log line.
 type Client struct {
-	secrets    *Credentials // a pointer, so that %v of a Client shows no secret
-	hc         *http.Client
-	rt         http.RoundTripper // rewrite, then sign, then hc's transport
-	initErr    error
-	now        func() time.Time
-	sleep      func(ctx context.Context, d time.Duration) error
-	jitter     func(ceiling time.Duration) time.Duration
-	maxRetries int
-	maxWait    time.Duration
-	log        *slog.Logger
-	userAgent  string
-
-	mu     sync.Mutex
-	limits map[string]xapi.RateLimit
+	secrets *Credentials // a pointer, so that %v of a Client shows no secret
+	hc      *http.Client
+	rt      http.RoundTripper // rewrite, then sign, then hc's transport
+	initErr error
+	policy  *xapi.Policy
 }
 
-// Option changes a Client built by NewClient.
-type Option func(*Client)
-
-// WithNow sets the clock the client reads rate-limit resets against.
-func WithNow(now func() time.Time) Option { return func(c *Client) { c.now = now } }
-
-// WithSleep sets how the client waits for a backoff delay or a rate-limit
-// reset; it must return early with ctx's error when ctx is done.
-func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
-	return func(c *Client) { c.sleep = sleep }
-}
-
-// WithJitter sets how a backoff delay is drawn from its ceiling (1s, 2s,
-// 4s… up to 60s). The default draws uniformly from [0, ceiling).
-func WithJitter(jitter func(ceiling time.Duration) time.Duration) Option {
-	return func(c *Client) { c.jitter = jitter }
-}
-
-// WithMaxRetries sets how many times a failed request is retried after its
-// first attempt (default 4). Zero disables retries.
-func WithMaxRetries(n int) Option { return func(c *Client) { c.maxRetries = max(n, 0) } }
-
-// WithMaxWait sets the longest the client waits for a rate-limit reset
-// before it returns a *xapi.RateLimitError instead (default 15 minutes).
-func WithMaxWait(d time.Duration) Option { return func(c *Client) { c.maxWait = d } }
-
-// WithLogger sets the logger for waits and retries (default: discard).
-func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
-
-// WithUserAgent sets the User-Agent header.
-func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+// Option changes a Client built by NewClient: the same options as for the
+// v2 client (xapi.WithNow, xapi.WithSleep, xapi.WithMaxRetries and so on).
+type Option = xapi.Option
 
 // NewClient returns a client of X API v1.1 that signs requests with creds
 // and sends them through hc (a client with a 30-second timeout when nil).
@@ -157,19 +118,9 @@ func NewClient(baseURL string, creds Credentials, hc *http.Client, opts ...Optio
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
 	c := &Client{
-		secrets:    &creds,
-		hc:         hc,
-		now:        time.Now,
-		sleep:      sleepCtx,
-		jitter:     fullJitter,
-		maxRetries: DefaultMaxRetries,
-		maxWait:    DefaultMaxWait,
-		log:        slog.New(slog.DiscardHandler),
-		userAgent:  DefaultUserAgent,
-		limits:     make(map[string]xapi.RateLimit),
-	}
-	for _, opt := range opts {
-		opt(c)
+		secrets: &creds,
+		hc:      hc,
+		policy:  xapi.NewPolicy("x api v1.1", opts...),
 	}
 	if !creds.complete() {
 		c.initErr = ErrNoCredentials
@@ -195,15 +146,7 @@ func NewClient(baseURL string, creds Credentials, hc *http.Client, opts ...Optio
 
 // Limits returns the rate-limit state of every endpoint the client has
 // called, keyed by endpoint name (EndpointUserTimeline and the like).
-func (c *Client) Limits() map[string]xapi.RateLimit {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make(map[string]xapi.RateLimit, len(c.limits))
-	for k, v := range c.limits {
-		out[k] = v
-	}
-	return out
-}
+func (c *Client) Limits() map[string]xapi.RateLimit { return c.policy.Limits() }
 
 // UserTimeline walks statuses/user_timeline of the account @screenName,
 // newest first, 200 posts a request (tweet_mode=extended, retweets
@@ -498,32 +441,7 @@ func (e *StatusError) Unwrap() error {
 	return twitter.APIError{Errors: e.Errors}
 }
 
-// retriesExhausted wraps the last error of a request that failed on every
-// attempt.
-type retriesExhausted struct {
-	attempts int
-	err      error
-}
-
-func (e *retriesExhausted) Error() string {
-	if e.attempts == 1 {
-		return fmt.Sprintf("%v (gave up after 1 attempt)", e.err)
-	}
-	return fmt.Sprintf("%v (gave up after %d attempts)", e.err, e.attempts)
-}
-
-func (e *retriesExhausted) Unwrap() error { return e.err }
-
 // outcome classifies one attempt of a request.
-type outcome int
-
-const (
-	done        outcome = iota // success or a final error
-	transient                  // retry with backoff
-	rateLimited                // wait for the reset, retry once
-	malformed                  // retry once
-)
-
 // get makes the request that call sends, waiting, retrying and classifying
 // failures, and returns the raw body of a 2xx response that decode
 // accepted. user names the account the request is about, for account
@@ -532,54 +450,19 @@ func (c *Client) get(ctx context.Context, ep, user string, call func(hc *http.Cl
 	if c.initErr != nil {
 		return nil, fmt.Errorf("x api v1.1: %s: %w", ep, c.initErr)
 	}
-	failures := 0
-	rateRetried, malformedRetried := false, false
-	for {
-		if err := c.awaitLimit(ctx, ep); err != nil {
-			return nil, err
-		}
-		raw, kind, err := c.attempt(ctx, ep, user, call, decode)
-		switch kind {
-		case done:
-			return raw, err
-		case rateLimited:
-			if rateRetried {
-				return nil, err
-			}
-			rateRetried = true
-			c.log.LogAttrs(ctx, slog.LevelWarn, "x api v1.1 rate limited", slog.String("endpoint", ep))
-			if rl, ok := c.limit(ep); !ok || rl.Remaining != 0 || !rl.Reset.After(c.now()) {
-				// No usable reset: wait as long as the longest backoff.
-				c.setLimit(ep, xapi.RateLimit{Remaining: 0, Reset: c.now().Add(backoffCap), Seen: c.now()})
-			}
-			continue // awaitLimit waits for the reset
-		case malformed:
-			if malformedRetried {
-				return nil, err
-			}
-			malformedRetried = true
-		}
-		failures++
-		if failures > c.maxRetries {
-			return nil, &retriesExhausted{attempts: failures, err: err}
-		}
-		d := c.backoff(failures - 1)
-		c.log.LogAttrs(ctx, slog.LevelWarn, "x api v1.1 request failed, retrying",
-			slog.String("endpoint", ep), slog.Int("attempt", failures), slog.Duration("delay", d), slog.String("error", err.Error()))
-		if err := c.sleep(ctx, d); err != nil {
-			return nil, fmt.Errorf("x api v1.1: %s: %w", ep, err)
-		}
-	}
+	return xapi.Do(ctx, c.policy, ep, func() ([]byte, xapi.Outcome, error) {
+		return c.attempt(ctx, ep, user, call, decode)
+	})
 }
 
 // attempt makes one request and classifies its result.
-func (c *Client) attempt(ctx context.Context, ep, user string, call func(hc *http.Client) error, decode func(raw []byte) error) ([]byte, outcome, error) {
-	x := &exchange{ctx: ctx, userAgent: c.userAgent, next: c.rt}
+func (c *Client) attempt(ctx context.Context, ep, user string, call func(hc *http.Client) error, decode func(raw []byte) error) ([]byte, xapi.Outcome, error) {
+	x := &exchange{ctx: ctx, userAgent: c.policy.UserAgent(), next: c.rt}
 	hc := &http.Client{Transport: x, Timeout: c.hc.Timeout, CheckRedirect: c.hc.CheckRedirect, Jar: c.hc.Jar}
 	callErr := call(hc)
 	if !x.got {
 		if ctx.Err() != nil {
-			return nil, done, fmt.Errorf("x api v1.1: %s: %w", ep, ctx.Err())
+			return nil, xapi.Done, fmt.Errorf("x api v1.1: %s: %w", ep, ctx.Err())
 		}
 		if callErr == nil {
 			callErr = errors.New("no response")
@@ -588,21 +471,21 @@ func (c *Client) attempt(ctx context.Context, ep, user string, call func(hc *htt
 		if errors.As(callErr, &uerr) {
 			callErr = uerr.Err // the URL is long and says nothing the endpoint does not
 		}
-		return nil, transient, fmt.Errorf("x api v1.1: %s: %w", ep, c.cleanErr(callErr))
+		return nil, xapi.Transient, fmt.Errorf("x api v1.1: %s: %w", ep, c.cleanErr(callErr))
 	}
 	// go-twitter's own result is not used: it decodes the success body into
 	// its types and error bodies only when they have the usual shape.
-	c.recordLimit(ep, x.header)
+	c.policy.RecordLimit(ep, x.header)
 	raw, status := x.body, x.status
 	if status >= 200 && status < 300 {
 		if err := decode(raw); err != nil {
 			var apiErr twitter.APIError
 			if errors.As(err, &apiErr) {
-				return nil, done, &StatusError{Endpoint: ep, Status: status, Errors: c.cleanDetails(apiErr.Errors)}
+				return nil, xapi.Done, &StatusError{Endpoint: ep, Status: status, Errors: c.cleanDetails(apiErr.Errors)}
 			}
-			return nil, malformed, fmt.Errorf("x api v1.1: %s: malformed response: %w", ep, c.cleanErr(err))
+			return nil, xapi.Malformed, fmt.Errorf("x api v1.1: %s: malformed response: %w", ep, c.cleanErr(err))
 		}
-		return raw, done, nil
+		return raw, xapi.Done, nil
 	}
 
 	details, message := c.errorsOf(raw)
@@ -610,13 +493,13 @@ func (c *Client) attempt(ctx context.Context, ep, user string, call func(hc *htt
 	if len(details) > 0 {
 		code, message = details[0].Code, details[0].Message
 	}
-	userErr := func(sentinel error) ([]byte, outcome, error) {
-		return nil, done, &xapi.UserError{User: user, Title: http.StatusText(status), Detail: message, Err: sentinel, Body: bytes.Clone(raw)}
+	userErr := func(sentinel error) ([]byte, xapi.Outcome, error) {
+		return nil, xapi.Done, &xapi.UserError{User: user, Title: http.StatusText(status), Detail: message, Err: sentinel, Body: bytes.Clone(raw)}
 	}
 	switch {
 	case status == http.StatusTooManyRequests || status == 420 || code == 88:
-		rl, _ := c.limit(ep)
-		return nil, rateLimited, &xapi.RateLimitError{Endpoint: ep, Reset: rl.Reset}
+		rl, _ := c.policy.Limit(ep)
+		return nil, xapi.RateLimited, &xapi.RateLimitError{Endpoint: ep, Reset: rl.Reset}
 	case user != "" && (code == 34 || code == 50):
 		return userErr(xapi.ErrUserNotFound)
 	case user != "" && code == 63:
@@ -627,11 +510,11 @@ func (c *Client) attempt(ctx context.Context, ep, user string, call func(hc *htt
 		// What X sends for a protected account's timeline.
 		return userErr(xapi.ErrProtected)
 	case authCode(code) || status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return nil, done, &AuthError{Endpoint: ep, Status: status, Code: code, Message: message}
+		return nil, xapi.Done, &AuthError{Endpoint: ep, Status: status, Code: code, Message: message}
 	case status >= 500 || status == http.StatusRequestTimeout || code == 130 || code == 131:
-		return nil, transient, &StatusError{Endpoint: ep, Status: status, Errors: details}
+		return nil, xapi.Transient, &StatusError{Endpoint: ep, Status: status, Errors: details}
 	}
-	return nil, done, &StatusError{Endpoint: ep, Status: status, Errors: details}
+	return nil, xapi.Done, &StatusError{Endpoint: ep, Status: status, Errors: details}
 }
 
 // authCode reports whether a v1.1 error code is about the credentials.
@@ -781,84 +664,4 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	r := req.Clone(req.Context())
 	r.URL.Scheme, r.URL.Host, r.Host = t.scheme, t.host, ""
 	return t.next.RoundTrip(r)
-}
-
-// sleepCtx waits for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// fullJitter draws a delay uniformly from [0, ceiling).
-func fullJitter(ceiling time.Duration) time.Duration {
-	if ceiling <= 0 {
-		return 0
-	}
-	return rand.N(ceiling)
-}
-
-// backoff returns the delay before retry number n (0 for the first retry).
-func (c *Client) backoff(n int) time.Duration {
-	ceiling := backoffCap
-	if n < 6 { // 1s<<6 already exceeds the cap
-		ceiling = min(backoffBase<<n, backoffCap)
-	}
-	return c.jitter(ceiling)
-}
-
-// recordLimit keeps the rate-limit headers of a response, when it has them.
-func (c *Client) recordLimit(ep string, h http.Header) {
-	limit, err1 := strconv.Atoi(strings.TrimSpace(h.Get("x-rate-limit-limit")))
-	remaining, err2 := strconv.Atoi(strings.TrimSpace(h.Get("x-rate-limit-remaining")))
-	reset, err3 := strconv.ParseInt(strings.TrimSpace(h.Get("x-rate-limit-reset")), 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil || reset <= 0 {
-		return
-	}
-	c.setLimit(ep, xapi.RateLimit{Limit: limit, Remaining: remaining, Reset: time.Unix(reset, 0).UTC(), Seen: c.now()})
-}
-
-func (c *Client) setLimit(ep string, rl xapi.RateLimit) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.limits[ep] = rl
-}
-
-func (c *Client) limit(ep string) (xapi.RateLimit, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	rl, ok := c.limits[ep]
-	return rl, ok
-}
-
-// awaitLimit waits until ep's window resets when its last response said no
-// requests remain, or returns a *xapi.RateLimitError when that is further
-// off than MaxWait.
-func (c *Client) awaitLimit(ctx context.Context, ep string) error {
-	rl, ok := c.limit(ep)
-	if !ok || rl.Remaining > 0 {
-		return nil
-	}
-	wait := rl.Reset.Sub(c.now())
-	if wait <= -resetMargin {
-		return nil
-	}
-	if wait > c.maxWait {
-		return &xapi.RateLimitError{Endpoint: ep, Reset: rl.Reset}
-	}
-	wait = max(wait+resetMargin, 0)
-	c.log.LogAttrs(ctx, slog.LevelInfo, "x api v1.1 rate limit spent, waiting for reset",
-		slog.String("endpoint", ep), slog.Time("reset", rl.Reset), slog.Duration("wait", wait))
-	if err := c.sleep(ctx, wait); err != nil {
-		return fmt.Errorf("x api v1.1: %s: waiting for rate-limit reset: %w", ep, err)
-	}
-	return nil
 }

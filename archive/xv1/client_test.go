@@ -121,7 +121,7 @@ func newClient(t *testing.T, fx *archivetest.FakeX, opts ...xv1.Option) (*xv1.Cl
 	t.Helper()
 	s := &sleeper{fx: fx}
 	rec := &recorder{next: fx.Client().Transport}
-	opts = append([]xv1.Option{xv1.WithNow(fx.Now), xv1.WithSleep(s.Sleep)}, opts...)
+	opts = append([]xv1.Option{xapi.WithNow(fx.Now), xapi.WithSleep(s.Sleep)}, opts...)
 	return xv1.NewClient(fx.URL(), creds, &http.Client{Transport: rec}, opts...), s, rec
 }
 
@@ -456,7 +456,7 @@ func TestAuthErrorsFailAtOnce(t *testing.T) {
 			fx.GeneratePosts(vpID, 10, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Minute)
 			tt.fault(fx)
 			s := &sleeper{fx: fx}
-			c := xv1.NewClient(fx.URL(), tt.creds, fx.Client(), xv1.WithNow(fx.Now), xv1.WithSleep(s.Sleep))
+			c := xv1.NewClient(fx.URL(), tt.creds, fx.Client(), xapi.WithNow(fx.Now), xapi.WithSleep(s.Sleep))
 			err := c.UserTimeline(context.Background(), "VP", "", func([]byte, []archive.Post) error { return nil })
 			var ae *xv1.AuthError
 			if !errors.As(err, &ae) {
@@ -533,7 +533,7 @@ func TestRateLimit429(t *testing.T) {
 			for range tt.failures {
 				fx.FailNext(http.StatusTooManyRequests)
 			}
-			c, _, _ := newClient(t, fx, xv1.WithMaxWait(tt.maxWait))
+			c, _, _ := newClient(t, fx, xapi.WithMaxWait(tt.maxWait))
 			_, err := c.UserByScreenName(context.Background(), "VP")
 			var rl *xapi.RateLimitError
 			if !errors.As(err, &rl) {
@@ -556,7 +556,7 @@ func TestServerErrorsRetried(t *testing.T) {
 		fx.FailNext(http.StatusServiceUnavailable)
 		var mu sync.Mutex
 		var ceilings []time.Duration
-		c, s, _ := newClient(t, fx, xv1.WithJitter(func(ceiling time.Duration) time.Duration {
+		c, s, _ := newClient(t, fx, xapi.WithJitter(func(ceiling time.Duration) time.Duration {
 			mu.Lock()
 			ceilings = append(ceilings, ceiling)
 			mu.Unlock()
@@ -585,7 +585,7 @@ func TestServerErrorsRetried(t *testing.T) {
 		for range 10 {
 			fx.FailNext(http.StatusServiceUnavailable)
 		}
-		c, _, _ := newClient(t, fx, xv1.WithMaxRetries(2))
+		c, _, _ := newClient(t, fx, xapi.WithMaxRetries(2))
 		_, err := c.UserByScreenName(context.Background(), "VP")
 		var se *xv1.StatusError
 		if !errors.As(err, &se) || se.Status != http.StatusServiceUnavailable {
@@ -669,7 +669,7 @@ func TestSlowResponseRetried(t *testing.T) {
 	fx.SlowNext(5 * time.Second)
 	s := &sleeper{fx: fx}
 	c := xv1.NewClient(fx.URL(), creds, &http.Client{Transport: fx.Client().Transport, Timeout: 150 * time.Millisecond},
-		xv1.WithNow(fx.Now), xv1.WithSleep(s.Sleep))
+		xapi.WithNow(fx.Now), xapi.WithSleep(s.Sleep))
 	if _, err := c.UserByScreenName(context.Background(), "VP"); err != nil {
 		t.Fatal(err)
 	}
@@ -688,8 +688,8 @@ func TestContextCancel(t *testing.T) {
 			fx.FailNext(http.StatusInternalServerError)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		c := xv1.NewClient(fx.URL(), creds, fx.Client(), xv1.WithNow(fx.Now),
-			xv1.WithSleep(func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }))
+		c := xv1.NewClient(fx.URL(), creds, fx.Client(), xapi.WithNow(fx.Now),
+			xapi.WithSleep(func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }))
 		if _, err := c.UserByScreenName(ctx, "VP"); !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v, want context.Canceled", err)
 		}
@@ -974,11 +974,11 @@ func TestCredentialsNeverInErrors(t *testing.T) {
 
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	nosleep := xv1.WithSleep(func(ctx context.Context, d time.Duration) error { return nil })
+	nosleep := xapi.WithSleep(func(ctx context.Context, d time.Duration) error { return nil })
 	var errs []error
 	var clients []*xv1.Client
 	for _, name := range []string{"u401", "u403", "u400", "u429", "u500", "u404", "plain", "malformed"} {
-		c := xv1.NewClient(echo.URL, creds, echo.Client(), nosleep, xv1.WithLogger(logger), xv1.WithMaxWait(2*time.Hour), xv1.WithMaxRetries(1))
+		c := xv1.NewClient(echo.URL, creds, echo.Client(), nosleep, xapi.WithLogger(logger), xapi.WithMaxWait(2*time.Hour), xapi.WithMaxRetries(1))
 		clients = append(clients, c)
 		_, err := c.UserByScreenName(context.Background(), name)
 		errs = append(errs, err)
@@ -995,18 +995,18 @@ func TestCredentialsNeverInErrors(t *testing.T) {
 	}
 	for _, fault := range faults {
 		fault()
-		c := xv1.NewClient(fx.URL(), creds, fx.Client(), xv1.WithNow(fx.Now), xv1.WithSleep((&sleeper{fx: fx}).Sleep),
-			xv1.WithLogger(logger), xv1.WithMaxRetries(2))
+		c := xv1.NewClient(fx.URL(), creds, fx.Client(), xapi.WithNow(fx.Now), xapi.WithSleep((&sleeper{fx: fx}).Sleep),
+			xapi.WithLogger(logger), xapi.WithMaxRetries(2))
 		errs = append(errs, c.UserTimeline(context.Background(), "VP", "", func([]byte, []archive.Post) error { return nil }))
 		fx.Advance(time.Hour) // a fresh window for the next fault
 	}
 	wrong := creds
 	wrong.ConsumerKey += "x"
-	_, err := xv1.NewClient(fx.URL(), wrong, fx.Client(), xv1.WithLogger(logger)).UserByScreenName(context.Background(), "VP")
+	_, err := xv1.NewClient(fx.URL(), wrong, fx.Client(), xapi.WithLogger(logger)).UserByScreenName(context.Background(), "VP")
 	errs = append(errs, err)
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
-	_, err = xv1.NewClient(closed.URL, creds, nil, nosleep, xv1.WithLogger(logger), xv1.WithMaxRetries(1)).UserByScreenName(context.Background(), "VP")
+	_, err = xv1.NewClient(closed.URL, creds, nil, nosleep, xapi.WithLogger(logger), xapi.WithMaxRetries(1)).UserByScreenName(context.Background(), "VP")
 	errs = append(errs, err)
 
 	secrets := []string{creds.ConsumerSecret, creds.AccessSecret, creds.AccessToken, creds.ConsumerKey, pctEncode(creds.ConsumerKey)}

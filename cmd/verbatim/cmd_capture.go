@@ -33,7 +33,7 @@ func (a *app) runner(st *store) (*capture.Runner, error) {
 			base = x.APIURL
 		}
 		r.V1 = xv1.NewClient(base, xv1.Credentials{ConsumerKey: x.ConsumerKey, ConsumerSecret: x.ConsumerSecret,
-			AccessToken: x.AccessToken, AccessSecret: x.AccessSecret}, &http.Client{Timeout: 60 * time.Second}, xv1.WithLogger(a.log))
+			AccessToken: x.AccessToken, AccessSecret: x.AccessSecret}, &http.Client{Timeout: 60 * time.Second}, xapi.WithLogger(a.log))
 	}
 	return r, nil
 }
