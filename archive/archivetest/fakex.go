@@ -217,11 +217,11 @@ func StartFakeX() *FakeX {
 		mediaLink: make(map[int64]string),
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /2/users/by/username/{username}", f.handle(FakeXUserByUsername, f.serveUser))
-	mux.HandleFunc("GET /2/users/{id}/tweets", f.handle(FakeXUserTweets, f.serveTimeline))
-	mux.HandleFunc("GET /2/tweets", f.handle(FakeXTweets, f.serveTweets))
+	mux.HandleFunc("GET /2/users/by/username/{username}", f.handle(fxV2, FakeXUserByUsername, f.serveUser))
+	mux.HandleFunc("GET /2/users/{id}/tweets", f.handle(fxV2, FakeXUserTweets, f.serveTimeline))
+	mux.HandleFunc("GET /2/tweets", f.handle(fxV2, FakeXTweets, f.serveTweets))
 	f.registerV1(mux)
-	mux.HandleFunc("/", f.handle("", func(*http.Request) (int, []byte) {
+	mux.HandleFunc("/", f.handle(fxV2, "", func(*http.Request) (int, []byte) {
 		return http.StatusNotFound, []byte(`{"errors":[{"message":"Sorry, that page does not exist","code":34}]}`)
 	}))
 	f.srv = httptest.NewServer(mux)
@@ -329,6 +329,13 @@ func (f *FakeX) user(id string) *fxUser {
 	return u
 }
 
+// userNamed returns the account with username name, in any case.
+// f.mu is held.
+func (f *FakeX) userNamed(name string) (*fxUser, bool) {
+	u, ok := f.users[f.byName[strings.ToLower(name)]]
+	return u, ok
+}
+
 // newID returns a fresh snowflake for time at: the milliseconds since X's
 // epoch above 22 bits of sequence. Explicit posts use sequences below 1<<21;
 // generated ones have bit 21 set, so the two never collide. f.mu is held.
@@ -398,6 +405,18 @@ func (f *FakeX) lookup(id int64) (*fxPost, bool) {
 	return nil, false
 }
 
+// lookupShown finds a post version by id as a reader asks for it: found
+// is false when there is none or it is deleted, allowed false when its
+// account is protected or suspended. f.mu is held.
+func (f *FakeX) lookupShown(id int64) (p *fxPost, found, allowed bool) {
+	p, ok := f.lookup(id)
+	if !ok || p.thread.deleted {
+		return nil, false, false
+	}
+	u := f.users[p.author]
+	return p, true, !u.protected && !u.suspended
+}
+
 // mustPost finds a post version by id and makes it explicit, so that it can
 // be changed, failing the test when there is none. f.mu is held.
 func (f *FakeX) mustPost(id string) *fxPost {
@@ -463,6 +482,13 @@ func (f *FakeX) AttachPhoto(id, photoURL string) {
 		f.mediaLink[p.id] = link
 		p.text += " " + link
 	}
+}
+
+// fxPhotoURLs returns the expanded and display URLs of the i-th photo of
+// post id by handle, whose t.co link is link.
+func fxPhotoURLs(handle string, id int64, i int, link string) (expanded, display string) {
+	return fmt.Sprintf("https://x.com/%s/status/%d/photo/%d", handle, id, i+1),
+		"pic.x.com/" + strings.TrimPrefix(link, "https://t.co/")
 }
 
 // fxSlug makes a t.co-like slug from n.
@@ -572,9 +598,52 @@ func cloneValues(v url.Values) url.Values {
 	return out
 }
 
-// handle wraps an endpoint's handler with what every request goes through:
-// recording, the token check, faults and rate limits.
-func (f *FakeX) handle(endpoint string, serve func(r *http.Request) (int, []byte)) http.HandlerFunc {
+// fxAPI is what sets the fake's two APIs apart on the way every request
+// goes through (handle, serve): how a request proves itself, how responses
+// are labelled, and the bodies of the failures the fake makes up.
+type fxAPI struct {
+	// credential returns what the API accepts (FakeX.Token, V1ConsumerKey).
+	// f.mu is held.
+	credential func(f *FakeX) string
+	// authorize checks a request against credential; when it refuses, it
+	// returns the status and body to send.
+	authorize func(r *http.Request, credential string) (status int, body []byte, ok bool)
+	// accessLevel, when set, is sent as x-access-level on every authorized
+	// response.
+	accessLevel string
+	// okType and errType are the Content-Type of 200s and of the rest.
+	okType, errType string
+	// rateLimited is the body of a 429 for a spent window, usageCapped of a
+	// FailNextUsageCap, malformed of a MalformNext.
+	rateLimited, usageCapped, malformed []byte
+	// failed is the body of a FailNext with status.
+	failed func(status int) []byte
+}
+
+// fxV2 is the X API v2: a bearer token, problem bodies for failures.
+var fxV2 = &fxAPI{
+	credential:  func(f *FakeX) string { return f.Token },
+	authorize:   fxV2Authorize,
+	okType:      "application/json; charset=utf-8",
+	errType:     "application/problem+json",
+	rateLimited: []byte(fxBody429),
+	usageCapped: []byte(fxBodyUsageCap),
+	malformed:   []byte(fxBodyMalformed),
+	failed:      fxProblem,
+}
+
+// fxV2Authorize accepts a request that bears token, and refuses the rest
+// with X's 401 problem.
+func fxV2Authorize(r *http.Request, token string) (int, []byte, bool) {
+	if r.Header.Get("Authorization") != "Bearer "+token || token == "" {
+		return http.StatusUnauthorized, []byte(fxBody401), false
+	}
+	return 0, nil, true
+}
+
+// handle wraps an endpoint's handler with what every request to api goes
+// through: recording, the credential check, faults and rate limits.
+func (f *FakeX) handle(api *fxAPI, endpoint string, serve func(r *http.Request) (int, []byte)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		rec := len(f.requests)
@@ -582,20 +651,20 @@ func (f *FakeX) handle(endpoint string, serve func(r *http.Request) (int, []byte
 			Method: r.Method, Path: r.URL.Path, Query: cloneValues(r.URL.Query()), Endpoint: endpoint,
 			Authorized: r.Header.Get("Authorization") != "", UserAgent: r.UserAgent(), At: f.now,
 		})
-		token := f.Token
+		credential := api.credential(f)
 		f.mu.Unlock()
-		status := f.serve(w, r, endpoint, token, serve)
+		status := f.serve(api, w, r, endpoint, credential, serve)
 		f.mu.Lock()
 		f.requests[rec].Status = status
 		f.mu.Unlock()
 	}
 }
 
-// serve answers one request and returns the status sent, or 0 when the
-// client went away first.
-func (f *FakeX) serve(w http.ResponseWriter, r *http.Request, endpoint, token string, serve func(r *http.Request) (int, []byte)) int {
-	if r.Header.Get("Authorization") != "Bearer "+token || token == "" {
-		return fxWrite(w, http.StatusUnauthorized, []byte(fxBody401), false)
+// serve answers one request to api and returns the status sent, or 0 when
+// the client went away first.
+func (f *FakeX) serve(api *fxAPI, w http.ResponseWriter, r *http.Request, endpoint, credential string, serve func(r *http.Request) (int, []byte)) int {
+	if status, body, ok := api.authorize(r, credential); !ok {
+		return api.write(w, status, body, false)
 	}
 	fault, faulted := f.takeFault(r.URL.Path)
 	if faulted && fault.kind == fxSlow {
@@ -616,27 +685,30 @@ func (f *FakeX) serve(w http.ResponseWriter, r *http.Request, endpoint, token st
 		remaining = 0
 	}
 	f.mu.Unlock()
+	h := w.Header()
+	if api.accessLevel != "" {
+		h.Set("x-access-level", api.accessLevel)
+	}
 	if endpoint != "" {
-		h := w.Header()
 		h.Set("x-rate-limit-limit", strconv.Itoa(limit))
 		h.Set("x-rate-limit-remaining", strconv.Itoa(remaining))
 		h.Set("x-rate-limit-reset", strconv.FormatInt(reset.Unix(), 10))
 	}
 	if !allowed {
-		return fxWrite(w, http.StatusTooManyRequests, []byte(fxBody429), false)
+		return api.write(w, http.StatusTooManyRequests, api.rateLimited, false)
 	}
 	if faulted {
 		switch fault.kind {
 		case fxUsageCap:
-			return fxWrite(w, http.StatusTooManyRequests, []byte(fxBodyUsageCap), false)
+			return api.write(w, http.StatusTooManyRequests, api.usageCapped, false)
 		case fxMalform:
-			return fxWrite(w, http.StatusOK, []byte(fxBodyMalformed), false)
+			return api.write(w, http.StatusOK, api.malformed, false)
 		case fxFail:
-			return fxWrite(w, fault.status, fxProblem(fault.status), false)
+			return api.write(w, fault.status, api.failed(fault.status), false)
 		}
 	}
 	status, body := serve(r)
-	return fxWrite(w, status, body, faulted && fault.kind == fxTruncate)
+	return api.write(w, status, body, faulted && fault.kind == fxTruncate)
 }
 
 // takeFault removes and returns the first queued fault that matches path.
@@ -672,14 +744,14 @@ func (f *FakeX) spend(endpoint string) (limit, remaining int, reset time.Time, a
 	return limit, limit - w.used, w.reset, true
 }
 
-// fxWrite sends a response; half writes half the body under a
+// write sends a response of api; half writes half the body under a
 // Content-Length that announces all of it.
-func fxWrite(w http.ResponseWriter, status int, body []byte, half bool) int {
+func (api *fxAPI) write(w http.ResponseWriter, status int, body []byte, half bool) int {
 	h := w.Header()
 	if status == http.StatusOK {
-		h.Set("Content-Type", "application/json; charset=utf-8")
+		h.Set("Content-Type", api.okType)
 	} else {
-		h.Set("Content-Type", "application/problem+json")
+		h.Set("Content-Type", api.errType)
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
@@ -890,7 +962,8 @@ func (f *FakeX) renderTweet(p *fxPost, q fxQuery) fxTweetJSON {
 		}
 	}
 	if q.tweet["public_metrics"] {
-		out.PublicMetrics = &fxPublicMetrics{RetweetCount: int(p.id % 97), ReplyCount: int(p.id % 31), LikeCount: int(p.id % 997), QuoteCount: int(p.id % 7)}
+		m := fxMetrics(p.id)
+		out.PublicMetrics = &m
 	}
 	if len(p.media) > 0 {
 		if q.tweet["attachments"] {
@@ -907,16 +980,35 @@ func (f *FakeX) renderTweet(p *fxPost, q fxQuery) fxTweetJSON {
 			out.Entities = &fxEntities{}
 			handle := f.users[p.author].username
 			for i, m := range p.media {
+				expanded, display := fxPhotoURLs(handle, p.id, i, link)
 				out.Entities.URLs = append(out.Entities.URLs, fxURL{
 					Start: start, End: start + utf8.RuneCountInString(link), URL: link,
-					ExpandedURL: fmt.Sprintf("https://x.com/%s/status/%d/photo/%d", handle, p.id, i+1),
-					DisplayURL:  "pic.x.com/" + strings.TrimPrefix(link, "https://t.co/"),
-					MediaKey:    m.key,
+					ExpandedURL: expanded, DisplayURL: display, MediaKey: m.key,
 				})
 			}
 		}
 	}
 	return out
+}
+
+// fxMetrics makes up the counts of the post with id, the same every time
+// and in both APIs.
+func fxMetrics(id int64) fxPublicMetrics {
+	return fxPublicMetrics{RetweetCount: int(id % 97), ReplyCount: int(id % 31), LikeCount: int(id % 997), QuoteCount: int(id % 7)}
+}
+
+// renderPosts puts posts, when there are any, in page's data and their
+// expansions in its includes. f.mu is held.
+func (f *FakeX) renderPosts(page *fxPage, posts []*fxPost, q fxQuery) {
+	if len(posts) == 0 {
+		return
+	}
+	data := make([]fxTweetJSON, len(posts))
+	for i, p := range posts {
+		data[i] = f.renderTweet(p, q)
+	}
+	page.Data = data
+	page.Includes = f.includes(posts, q)
 }
 
 // includes gathers the expansions of posts. f.mu is held.
@@ -959,20 +1051,25 @@ func (f *FakeX) serveUser(r *http.Request) (int, []byte) {
 	q := fxParseQuery(r.URL.Query())
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	u, ok := f.users[f.byName[strings.ToLower(name)]]
+	u, ok := f.userNamed(name)
 	switch {
 	case !ok:
-		return http.StatusOK, fxEncode(fxPage{Errors: []fxError{{
-			Value: name, Detail: fmt.Sprintf("Could not find user with username: [%s].", name), Title: "Not Found Error",
-			ResourceType: "user", Parameter: "username", ResourceID: name, Type: "https://api.twitter.com/2/problems/resource-not-found",
-		}}})
+		return fxUserError("username", name, "Not Found Error", fmt.Sprintf("Could not find user with username: [%s].", name),
+			"https://api.twitter.com/2/problems/resource-not-found", "")
 	case u.suspended:
-		return http.StatusOK, fxEncode(fxPage{Errors: []fxError{{
-			Value: name, Detail: fmt.Sprintf("User has been suspended: [%s].", name), Title: "Forbidden",
-			ResourceType: "user", Parameter: "username", ResourceID: name, Type: "https://api.twitter.com/2/problems/resource-not-found",
-		}}})
+		return fxUserError("username", name, "Forbidden", fmt.Sprintf("User has been suspended: [%s].", name),
+			"https://api.twitter.com/2/problems/resource-not-found", "")
 	}
 	return http.StatusOK, fxEncode(fxPage{Data: f.renderUser(u, q)})
+}
+
+// fxUserError is X's answer with one partial error about the account a
+// request names by param (value).
+func fxUserError(param, value, title, detail, typ, section string) (int, []byte) {
+	return http.StatusOK, fxEncode(fxPage{Errors: []fxError{{
+		Value: value, Detail: detail, Title: title, ResourceType: "user", Parameter: param,
+		ResourceID: value, Section: section, Type: typ,
+	}}})
 }
 
 // fxToken turns a timeline cursor (the id below which the next page starts)
@@ -1049,41 +1146,20 @@ func (f *FakeX) serveTimeline(r *http.Request) (int, []byte) {
 
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	above := startID
-	if !f.ignore {
-		above = max(above, sinceID)
-	}
 	u, ok := f.users[userID]
-	userErr := func(title, detail, typ, section string) (int, []byte) {
-		return http.StatusOK, fxEncode(fxPage{Errors: []fxError{{
-			Value: userID, Detail: detail, Title: title, ResourceType: "user", Parameter: "id",
-			ResourceID: userID, Section: section, Type: typ,
-		}}})
-	}
 	switch {
 	case !ok:
-		return userErr("Not Found Error", fmt.Sprintf("Could not find user with id: [%s].", userID),
+		return fxUserError("id", userID, "Not Found Error", fmt.Sprintf("Could not find user with id: [%s].", userID),
 			"https://api.twitter.com/2/problems/resource-not-found", "")
 	case u.suspended:
-		return userErr("Forbidden", fmt.Sprintf("User has been suspended: [%s].", userID),
+		return fxUserError("id", userID, "Forbidden", fmt.Sprintf("User has been suspended: [%s].", userID),
 			"https://api.twitter.com/2/problems/resource-not-found", "")
 	case u.protected:
-		return userErr("Authorization Error", fmt.Sprintf("Sorry, you are not authorized to see the user with id: [%s].", userID),
+		return fxUserError("id", userID, "Authorization Error", fmt.Sprintf("Sorry, you are not authorized to see the user with id: [%s].", userID),
 			"https://api.twitter.com/2/problems/not-authorized-for-resource", "data")
 	}
 
-	// Only the newest posts up to the cap are reachable.
-	if f.cap > 0 {
-		n := 0
-		f.eachVisible(userID, math.MaxInt64, 0, func(id int64) bool {
-			n++
-			if n == f.cap {
-				above = max(above, id-1)
-				return false
-			}
-			return true
-		})
-	}
+	above := f.timelineFloor(userID, sinceID, startID)
 	var posts []*fxPost
 	f.eachVisible(userID, below, above, func(id int64) bool {
 		p, _ := f.lookup(id)
@@ -1094,13 +1170,8 @@ func (f *FakeX) serveTimeline(r *http.Request) (int, []byte) {
 	posts = posts[:min(len(posts), limit)]
 
 	page := fxPage{Meta: &fxMeta{ResultCount: len(posts)}}
+	f.renderPosts(&page, posts, q)
 	if len(posts) > 0 {
-		data := make([]fxTweetJSON, len(posts))
-		for i, p := range posts {
-			data[i] = f.renderTweet(p, q)
-		}
-		page.Data = data
-		page.Includes = f.includes(posts, q)
 		page.Meta.NewestID = strconv.FormatInt(posts[0].id, 10)
 		page.Meta.OldestID = strconv.FormatInt(posts[len(posts)-1].id, 10)
 		if more {
@@ -1119,6 +1190,29 @@ func (f *FakeX) serveTimeline(r *http.Request) (int, []byte) {
 		f.stuck[page.Meta.NextToken] = true
 	}
 	return http.StatusOK, fxEncode(page)
+}
+
+// timelineFloor returns the id above which a timeline of userID lists
+// posts: the larger of startID and sinceID (unless IgnoreSinceID), and no
+// lower than the oldest of the newest posts the timeline cap reaches.
+// f.mu is held.
+func (f *FakeX) timelineFloor(userID string, sinceID, startID int64) int64 {
+	above := startID
+	if !f.ignore {
+		above = max(above, sinceID)
+	}
+	if f.cap > 0 {
+		n := 0
+		f.eachVisible(userID, math.MaxInt64, 0, func(id int64) bool {
+			n++
+			if n == f.cap {
+				above = max(above, id-1)
+				return false
+			}
+			return true
+		})
+	}
+	return above
 }
 
 // eachVisible calls fn with the ids of userID's visible posts (latest
@@ -1192,18 +1286,14 @@ func (f *FakeX) serveTweets(r *http.Request) (int, []byte) {
 	var posts []*fxPost
 	for _, id := range ids {
 		n, _ := strconv.ParseInt(id, 10, 64)
-		p, ok := f.lookup(n)
-		var u *fxUser
-		if ok {
-			u = f.users[p.author]
-		}
+		p, found, allowed := f.lookupShown(n)
 		switch {
-		case !ok || p.thread.deleted:
+		case !found:
 			page.Errors = append(page.Errors, fxError{
 				Value: id, Detail: fmt.Sprintf("Could not find tweet with ids: [%s].", id), Title: "Not Found Error",
 				ResourceType: "tweet", Parameter: "ids", ResourceID: id, Type: "https://api.twitter.com/2/problems/resource-not-found",
 			})
-		case u.protected || u.suspended:
+		case !allowed:
 			page.Errors = append(page.Errors, fxError{
 				Value: id, Detail: fmt.Sprintf("Sorry, you are not authorized to see the Tweet with ids: [%s].", id), Title: "Authorization Error",
 				ResourceType: "tweet", Parameter: "ids", ResourceID: id, Section: "data", Type: "https://api.twitter.com/2/problems/not-authorized-for-resource",
@@ -1212,14 +1302,7 @@ func (f *FakeX) serveTweets(r *http.Request) (int, []byte) {
 			posts = append(posts, p)
 		}
 	}
-	if len(posts) > 0 {
-		data := make([]fxTweetJSON, len(posts))
-		for i, p := range posts {
-			data[i] = f.renderTweet(p, q)
-		}
-		page.Data = data
-		page.Includes = f.includes(posts, q)
-	}
+	f.renderPosts(&page, posts, q)
 	return http.StatusOK, fxEncode(page)
 }
 

@@ -14,12 +14,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
 )
 
 const (
 	fxTestVP    = "1542228578"
 	fxTestPress = "1879644163769335808"
+	fxTestState = "9624742" // added by fxHideTestAccounts
 )
 
 // fxTestFields is the query the Verbatim client sends.
@@ -39,6 +41,14 @@ func fxNewTestFake(t *testing.T) *FakeX {
 	return fx
 }
 
+// fxHideTestAccounts adds StateDept (fxTestState) and suspends it, and
+// protects fxTestPress.
+func fxHideTestAccounts(fx *FakeX) {
+	fx.AddUser(fxTestState, "StateDept", "Department of State")
+	fx.Suspend(fxTestState)
+	fx.Protect(fxTestPress)
+}
+
 // fxResponse is one response of the fake, read whole.
 type fxResponse struct {
 	status int
@@ -56,6 +66,21 @@ func fxGet(t *testing.T, fx *FakeX, path string, query url.Values, token ...stri
 
 func fxGetCtx(ctx context.Context, t *testing.T, fx *FakeX, path string, query url.Values, token ...string) fxResponse {
 	t.Helper()
+	tok := fx.Token
+	if len(token) > 0 {
+		tok = token[0]
+	}
+	auth := ""
+	if tok != "-" {
+		auth = "Bearer " + tok
+	}
+	return fxRequest(ctx, t, fx, path, query, auth)
+}
+
+// fxRequest requests path with query from fx with an Authorization header
+// (auth; "" for none).
+func fxRequest(ctx context.Context, t *testing.T, fx *FakeX, path string, query url.Values, auth string) fxResponse {
+	t.Helper()
 	u := fx.URL() + path
 	if len(query) > 0 {
 		u += "?" + query.Encode()
@@ -64,12 +89,8 @@ func fxGetCtx(ctx context.Context, t *testing.T, fx *FakeX, path string, query u
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := fx.Token
-	if len(token) > 0 {
-		tok = token[0]
-	}
-	if tok != "-" {
-		req.Header.Set("Authorization", "Bearer "+tok)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	resp, err := fx.Client().Do(req)
 	if err != nil {
@@ -148,9 +169,7 @@ func TestFakeXAuth(t *testing.T) {
 
 func TestFakeXUsers(t *testing.T) {
 	fx := fxNewTestFake(t)
-	fx.AddUser("9624742", "StateDept", "Department of State")
-	fx.Suspend("9624742")
-	fx.Protect(fxTestPress)
+	fxHideTestAccounts(fx)
 	tests := []struct {
 		name      string
 		wantID    string
@@ -207,7 +226,7 @@ func TestFakeXTimeline(t *testing.T) {
 	if p.Author.Handle != "VP" || p.CreatedAt.IsZero() || p.Lang != "en" || len(p.EditHistory) != 1 {
 		t.Errorf("post fields: got %+v", p)
 	}
-	if at, ok := fxSnowflakeTime(p.ID); !ok || !at.Equal(p.CreatedAt) {
+	if at, ok := archive.SnowflakeTime(p.ID); !ok || !at.Equal(p.CreatedAt) {
 		t.Errorf("id %s encodes %v, created_at %v", p.ID, at, p.CreatedAt)
 	}
 
@@ -299,14 +318,6 @@ func TestFakeXTimeline(t *testing.T) {
 	})
 }
 
-func fxSnowflakeTime(id string) (time.Time, bool) {
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return time.UnixMilli(n>>22 + fxEpochMillis).UTC(), true
-}
-
 func fxMustID(t *testing.T, s string) int64 {
 	t.Helper()
 	n, err := strconv.ParseInt(s, 10, 64)
@@ -318,15 +329,13 @@ func fxMustID(t *testing.T, s string) int64 {
 
 func TestFakeXTimelineStatus(t *testing.T) {
 	fx := fxNewTestFake(t)
-	fx.AddUser("9624742", "StateDept", "Department of State")
-	fx.Post("9624742", "Gone soon.", fx.Now())
+	fxHideTestAccounts(fx)
+	fx.Post(fxTestState, "Gone soon.", fx.Now())
 	fx.Post(fxTestPress, "Only for followers.", fx.Now())
-	fx.Suspend("9624742")
-	fx.Protect(fxTestPress)
 	tests := []struct {
 		id, title, typ string
 	}{
-		{"9624742", "Forbidden", "https://api.twitter.com/2/problems/resource-not-found"},
+		{fxTestState, "Forbidden", "https://api.twitter.com/2/problems/resource-not-found"},
 		{fxTestPress, "Authorization Error", "https://api.twitter.com/2/problems/not-authorized-for-resource"},
 		{"42", "Not Found Error", "https://api.twitter.com/2/problems/resource-not-found"},
 	}

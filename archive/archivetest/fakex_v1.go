@@ -61,84 +61,39 @@ func (f *FakeX) registerV1(mux *http.ServeMux) {
 	for _, ep := range []string{FakeXV1UserTimeline, FakeXV1Lookup, FakeXV1UserShow} {
 		f.limits[ep] = 900
 	}
-	mux.HandleFunc("GET /1.1/statuses/user_timeline.json", f.handleV1(FakeXV1UserTimeline, f.serveV1Timeline))
-	mux.HandleFunc("GET /1.1/statuses/lookup.json", f.handleV1(FakeXV1Lookup, f.serveV1Lookup))
-	mux.HandleFunc("GET /1.1/users/show.json", f.handleV1(FakeXV1UserShow, f.serveV1UserShow))
-	mux.HandleFunc("/1.1/", f.handleV1("", func(*http.Request) (int, []byte) {
+	mux.HandleFunc("GET /1.1/statuses/user_timeline.json", f.handle(fxV1, FakeXV1UserTimeline, f.serveV1Timeline))
+	mux.HandleFunc("GET /1.1/statuses/lookup.json", f.handle(fxV1, FakeXV1Lookup, f.serveV1Lookup))
+	mux.HandleFunc("GET /1.1/users/show.json", f.handle(fxV1, FakeXV1UserShow, f.serveV1UserShow))
+	mux.HandleFunc("/1.1/", f.handle(fxV1, "", func(*http.Request) (int, []byte) {
 		return http.StatusNotFound, fxV1NoPage
 	}))
 }
 
-// handleV1 wraps a v1.1 handler with what every request goes through:
-// recording, the OAuth check, faults and rate limits.
-func (f *FakeX) handleV1(endpoint string, serve func(r *http.Request) (int, []byte)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		rec := len(f.requests)
-		f.requests = append(f.requests, FakeXRequest{
-			Method: r.Method, Path: r.URL.Path, Query: cloneValues(r.URL.Query()), Endpoint: endpoint,
-			Authorized: r.Header.Get("Authorization") != "", UserAgent: r.UserAgent(), At: f.now,
-		})
-		key := f.V1ConsumerKey
-		f.mu.Unlock()
-		status := f.serveV1(w, r, endpoint, key, serve)
-		f.mu.Lock()
-		f.requests[rec].Status = status
-		f.mu.Unlock()
-	}
+// fxV1 is the X API v1.1: OAuth 1.0a, JSON error bodies for everything.
+var fxV1 = &fxAPI{
+	credential:  func(f *FakeX) string { return f.V1ConsumerKey },
+	authorize:   fxV1Authorize,
+	accessLevel: "read",
+	okType:      "application/json;charset=utf-8",
+	errType:     "application/json;charset=utf-8",
+	rateLimited: fxV1RateLimited,
+	usageCapped: fxV1RateLimited,
+	malformed:   fxV1Malformed,
+	failed:      fxV1FaultBody,
 }
 
-// serveV1 answers one v1.1 request and returns the status sent, or 0 when
-// the client went away first.
-func (f *FakeX) serveV1(w http.ResponseWriter, r *http.Request, endpoint, key string, serve func(r *http.Request) (int, []byte)) int {
+// fxV1Authorize accepts a request whose OAuth 1.0a Authorization header
+// names key as its consumer key, and refuses the rest as X does: a 400 for
+// a missing or malformed header, a 401 for another key.
+func fxV1Authorize(r *http.Request, key string) (int, []byte, bool) {
 	oauth, ok := fxParseOAuth(r.Header.Get("Authorization"))
 	if !ok {
-		return fxV1Write(w, http.StatusBadRequest, fxV1BadAuth, false)
+		return http.StatusBadRequest, fxV1BadAuth, false
 	}
 	if key == "" || oauth["oauth_consumer_key"] != key {
-		return fxV1Write(w, http.StatusUnauthorized, fxV1BadToken, false)
+		return http.StatusUnauthorized, fxV1BadToken, false
 	}
-	fault, faulted := f.takeFault(r.URL.Path)
-	if faulted && fault.kind == fxSlow {
-		t := time.NewTimer(fault.delay)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			return 0
-		}
-		faulted = false
-	}
-
-	f.mu.Lock()
-	limit, remaining, reset, allowed := f.spend(endpoint)
-	if faulted && fault.kind == fxFail && fault.status == http.StatusTooManyRequests && endpoint != "" {
-		f.windows[endpoint].used = limit
-		remaining = 0
-	}
-	f.mu.Unlock()
-	h := w.Header()
-	h.Set("x-access-level", "read")
-	if endpoint != "" {
-		h.Set("x-rate-limit-limit", strconv.Itoa(limit))
-		h.Set("x-rate-limit-remaining", strconv.Itoa(remaining))
-		h.Set("x-rate-limit-reset", strconv.FormatInt(reset.Unix(), 10))
-	}
-	if !allowed {
-		return fxV1Write(w, http.StatusTooManyRequests, fxV1RateLimited, false)
-	}
-	if faulted {
-		switch fault.kind {
-		case fxUsageCap:
-			return fxV1Write(w, http.StatusTooManyRequests, fxV1RateLimited, false)
-		case fxMalform:
-			return fxV1Write(w, http.StatusOK, fxV1Malformed, false)
-		case fxFail:
-			return fxV1Write(w, fault.status, fxV1FaultBody(fault.status), false)
-		}
-	}
-	status, body := serve(r)
-	return fxV1Write(w, status, body, faulted && fault.kind == fxTruncate)
+	return 0, nil, true
 }
 
 // fxParseOAuth parses an OAuth 1.0a Authorization header and reports
@@ -167,20 +122,6 @@ func fxParseOAuth(header string) (map[string]string, bool) {
 		}
 	}
 	return params, true
-}
-
-// fxV1Write sends a v1.1 response; half writes half the body under a
-// Content-Length that announces all of it. v1.1 sends errors as JSON too.
-func fxV1Write(w http.ResponseWriter, status int, body []byte, half bool) int {
-	h := w.Header()
-	h.Set("Content-Type", "application/json;charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	if half {
-		body = body[:len(body)/2]
-	}
-	w.Write(body)
-	return status
 }
 
 // fxV1Error is a v1.1 error body.
@@ -332,6 +273,7 @@ func (f *FakeX) renderV1User(u *fxUser) fxV1User {
 // characters and a link to the whole post when it is longer. f.mu is held.
 func (f *FakeX) renderV1Status(p *fxPost, extended bool) fxV1Status {
 	u := f.users[p.author]
+	metrics := fxMetrics(p.id)
 	out := fxV1Status{
 		CreatedAt:     p.at.UTC().Format(fxV1Time),
 		ID:            p.id,
@@ -339,8 +281,8 @@ func (f *FakeX) renderV1Status(p *fxPost, extended bool) fxV1Status {
 		Entities:      fxV1Entities{Hashtags: []any{}, Symbols: []any{}, UserMentions: []any{}, URLs: []fxV1URL{}},
 		Source:        `<a href="https://mobile.twitter.com" rel="nofollow">Twitter Web App</a>`,
 		User:          f.renderV1User(u),
-		RetweetCount:  int(p.id % 97), // as public_metrics in v2
-		FavoriteCount: int(p.id % 997),
+		RetweetCount:  metrics.RetweetCount,
+		FavoriteCount: metrics.LikeCount,
 		Lang:          "en",
 	}
 	length := utf8.RuneCountInString(p.text)
@@ -356,11 +298,10 @@ func (f *FakeX) renderV1Status(p *fxPost, extended bool) fxV1Status {
 	var media []fxV1MediaEn
 	for i, m := range p.media {
 		n, _ := strconv.ParseInt(strings.TrimPrefix(m.key, "3_"), 10, 64)
+		expanded, display := fxPhotoURLs(u.username, p.id, i, link)
 		me := fxV1MediaEn{
 			ID: n, IDStr: strconv.FormatInt(n, 10), MediaURL: strings.Replace(m.url, "https://", "http://", 1), MediaURLHttps: m.url,
-			URL: link, DisplayURL: "pic.x.com/" + strings.TrimPrefix(link, "https://t.co/"),
-			ExpandedURL: fmt.Sprintf("https://x.com/%s/status/%d/photo/%d", u.username, p.id, i+1),
-			Type:        "photo", Sizes: fxV1Sizes,
+			URL: link, DisplayURL: display, ExpandedURL: expanded, Type: "photo", Sizes: fxV1Sizes,
 		}
 		if linkAt >= 0 {
 			me.Indices = [2]int{linkAt, linkAt + utf8.RuneCountInString(link)}
@@ -405,8 +346,7 @@ func (f *FakeX) v1User(q url.Values) (*fxUser, bool) {
 		u, ok := f.users[id]
 		return u, ok
 	}
-	u, ok := f.users[f.byName[strings.ToLower(q.Get("screen_name"))]]
-	return u, ok
+	return f.userNamed(q.Get("screen_name"))
 }
 
 // serveV1UserShow answers GET /1.1/users/show.json.
@@ -473,21 +413,7 @@ func (f *FakeX) serveV1Timeline(r *http.Request) (int, []byte) {
 	case u.protected:
 		return http.StatusUnauthorized, fxV1Protected
 	}
-	var above int64
-	if !f.ignore {
-		above = sinceID
-	}
-	if f.cap > 0 {
-		n := 0
-		f.eachVisible(u.id, math.MaxInt64, 0, func(id int64) bool {
-			n++
-			if n == f.cap {
-				above = max(above, id-1)
-				return false
-			}
-			return true
-		})
-	}
+	above := f.timelineFloor(u.id, sinceID, 0)
 	statuses := []fxV1Status{}
 	f.eachVisible(u.id, below, above, func(id int64) bool {
 		p, _ := f.lookup(id)
@@ -532,11 +458,8 @@ func (f *FakeX) serveV1Lookup(r *http.Request) (int, []byte) {
 	first := true
 	for _, id := range ids {
 		n, _ := strconv.ParseInt(id, 10, 64)
-		p, ok := f.lookup(n)
-		if ok {
-			u := f.users[p.author]
-			ok = !p.thread.deleted && !u.protected && !u.suspended
-		}
+		p, found, allowed := f.lookupShown(n)
+		ok := found && allowed
 		if !ok && !asMap {
 			continue
 		}

@@ -2,6 +2,7 @@ package archivetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -29,24 +30,7 @@ func fxV1Auth(consumerKey string) string {
 // none).
 func fxV1Get(t *testing.T, fx *FakeX, path string, query url.Values, auth string) fxResponse {
 	t.Helper()
-	u := fx.URL() + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := fx.Client().Do(req)
-	if err != nil {
-		return fxResponse{err: err}
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	return fxResponse{status: resp.StatusCode, header: resp.Header, body: body, err: err}
+	return fxRequest(context.Background(), t, fx, path, query, auth)
 }
 
 // fxV1OK requests a v1.1 path with the right credentials and fails the
@@ -185,7 +169,7 @@ func TestFakeXV1Timeline(t *testing.T) {
 			if _, err := time.Parse(time.RubyDate, s["created_at"].(string)); err != nil {
 				t.Errorf("status %d: created_at: %v", i, err)
 			}
-			if i > 0 && fxMustInt(t, ids[i]) >= fxMustInt(t, ids[i-1]) {
+			if i > 0 && fxMustID(t, ids[i]) >= fxMustID(t, ids[i-1]) {
 				t.Errorf("status %d: not older than the one before", i)
 			}
 			user := s["user"].(map[string]any)
@@ -331,9 +315,7 @@ func TestFakeXV1Lookup(t *testing.T) {
 
 func TestFakeXV1Users(t *testing.T) {
 	fx := fxNewTestFake(t)
-	fx.AddUser("9624742", "StateDept", "Department of State")
-	fx.Suspend("9624742")
-	fx.Protect(fxTestPress)
+	fxHideTestAccounts(fx)
 	tests := []struct {
 		name                   string
 		path                   string
@@ -440,13 +422,4 @@ func TestFakeXV1FaultsAndLimits(t *testing.T) {
 			t.Errorf("got %d %s", r.status, r.body)
 		}
 	})
-}
-
-func fxMustInt(t *testing.T, s string) int64 {
-	t.Helper()
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
