@@ -145,7 +145,10 @@ func (a *app) checker(ctx context.Context, st *store) *check.Checker {
 func namesFor(name string) []string {
 	out := []string{name}
 	f := strings.Fields(name)
-	if last := f[len(f)-1]; len(f) > 1 && len(last) >= 4 && strings.ToUpper(last[:1]) == last[:1] {
+	if len(f) < 2 {
+		return out
+	}
+	if last := f[len(f)-1]; len(last) >= 4 && strings.ToUpper(last[:1]) == last[:1] {
 		out = append(out, last)
 	}
 	return out

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -849,5 +850,23 @@ func TestCheckArticleBadInput(t *testing.T) {
 				t.Errorf("exit %d stderr %q, want exit 2 and one line with %q", r.code, r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+func TestNamesFor(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		want []string
+	}{
+		{"Vice President JD Vance", []string{"Vice President JD Vance", "Vance"}},
+		{"Karoline Leavitt", []string{"Karoline Leavitt", "Leavitt"}},
+		{"The White House", []string{"The White House", "House"}},
+		{"POTUS", []string{"POTUS"}},
+		{"   ", []string{"   "}},
+		{"office of the vp", []string{"office of the vp"}},
+	} {
+		if got := namesFor(tc.name); !slices.Equal(got, tc.want) {
+			t.Errorf("namesFor(%q) = %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }
