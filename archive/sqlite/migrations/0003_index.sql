@@ -5,6 +5,3 @@
 -- merge. Deleting a post still goes through the delete trigger.
 DROP TRIGGER posts_au;
 
--- Merge segments of the index when 8 of one size have piled up, not 4:
--- less merging on import, still few segments for a search to read.
-INSERT INTO posts_fts(posts_fts, rank) VALUES ('automerge', 8);
