@@ -22,6 +22,7 @@ import (
 	"github.com/verbatim-archive/verbatim/archive/snapshot"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
+	"github.com/verbatim-archive/verbatim/bot"
 )
 
 // demoDir is where the demo keeps its archive unless --data is given, so
@@ -215,7 +216,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	addDiffs(&d)
+	bot.AddDiffs(&d)
 	printPost(out, d)
 	// 5. The republished article against its original and the archive.
 	fmt.Fprintf(out, "\n== verbatim compare %s/articles/original %s/articles/republished\n", site.URL, site.URL)

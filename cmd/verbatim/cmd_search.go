@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
+	"github.com/verbatim-archive/verbatim/bot"
 )
 
 func runSearch(ctx context.Context, a *app, args []string) error {
@@ -33,10 +33,10 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	}
 	q := sqlite.SearchQuery{Text: strings.Join(pos, " "), Account: *account, Deleted: *deleted, Edited: *edited,
 		HasMedia: *media, Limit: *limit, Offset: *offset}
-	if q.Since, err = parseWhen(*since, false); err != nil {
+	if q.Since, err = bot.ParseWhen(*since, false); err != nil {
 		return usagef("search: --since: %v", err)
 	}
-	if q.Until, err = parseWhen(*until, true); err != nil {
+	if q.Until, err = bot.ParseWhen(*until, true); err != nil {
 		return usagef("search: --until: %v", err)
 	}
 	if q.Text == "" && q.Account == "" && !q.Deleted && !q.Edited && !q.HasMedia && q.Since.IsZero() && q.Until.IsZero() {
@@ -66,25 +66,6 @@ func runSearch(ctx context.Context, a *app, args []string) error {
 	}
 	printSearch(a.stdout, res, q, isTerminal(a.stdout))
 	return nil
-}
-
-// parseWhen reads a date (2026-02-10) or an RFC 3339 time. A bare date as
-// an upper bound means the end of that day.
-func parseWhen(s string, upper bool) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC(), nil
-	}
-	t, err := time.Parse("2006-01-02", s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date (2026-02-10) or an RFC 3339 time (2026-02-10T15:04:05Z)", s)
-	}
-	if upper {
-		t = t.AddDate(0, 0, 1)
-	}
-	return t, nil
 }
 
 func writeJSON(w io.Writer, v any) error {

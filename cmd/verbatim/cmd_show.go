@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/verbatim-archive/verbatim/archive"
-	"github.com/verbatim-archive/verbatim/verify"
+	"github.com/verbatim-archive/verbatim/bot"
 )
 
 func runShow(ctx context.Context, a *app, args []string) error {
@@ -38,7 +38,7 @@ func runShow(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	addDiffs(&d)
+	bot.AddDiffs(&d)
 	if *format == "json" {
 		return writeJSON(a.stdout, map[string]any{"post": d})
 	}
@@ -140,11 +140,4 @@ func runStats(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(a.stdout, "accounts %d\nposts %d\nversions %d\ndeleted %d\ncaptures %d\nartifacts %d\n",
 		s.Accounts, s.Posts, s.Versions, s.Deleted, s.Captures, s.Artifacts)
 	return nil
-}
-
-// addDiffs fills each version's word diff from the one before it.
-func addDiffs(d *archive.PostDetail) {
-	for i := 1; i < len(d.Versions); i++ {
-		d.Versions[i].Diff = verify.RenderText(verify.DiffWords(d.Versions[i-1].Text, d.Versions[i].Text))
-	}
 }
