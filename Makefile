@@ -2,11 +2,13 @@
 # make test   the same Chromium step, then every test with the race detector.
 # make bench  runs the benchmarks behind the issues' figures and prints one
 #             table of ratios, also written to bench-results.md.
+# make bench-serve  loads `verbatim serve` with wrk (apt-get install wrk) over
+#             100,000 posts; table also in serve-bench.md.
 
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: demo test bench chromium
+.PHONY: demo test bench bench-serve chromium
 
 chromium:
 	@scripts/ensure-chromium.sh >/dev/null
@@ -19,3 +21,6 @@ test: chromium
 
 bench:
 	$(GO) run ./internal/benchtable -o bench-results.md
+
+bench-serve:
+	$(GO) run ./internal/benchserve -o serve-bench.md
