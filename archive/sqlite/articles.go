@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/verbatim-archive/verbatim/archive"
 )
@@ -92,4 +93,30 @@ func (db *DB) ArticlesQuoting(ctx context.Context, ord int64) ([]archive.Article
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// ArticleRecord is a checked article as recorded: Result holds the
+// check's report as JSON.
+type ArticleRecord struct {
+	ID        int64
+	URL       string
+	Title     string
+	CaptureID int64
+	CheckedAt time.Time
+	Result    string
+}
+
+// Article returns a recorded article check, or an error wrapping
+// archive.ErrNotFound.
+func (db *DB) Article(ctx context.Context, id int64) (ArticleRecord, error) {
+	a := ArticleRecord{ID: id}
+	var at string
+	var capID sql.NullInt64
+	err := db.db.QueryRowContext(ctx, `SELECT url, title, capture_id, checked_at, result FROM articles WHERE id = ?`, id).Scan(
+		&a.URL, &a.Title, &capID, &at, &a.Result)
+	if err != nil {
+		return a, fmt.Errorf("article %d: %w", id, notFound(err))
+	}
+	a.CaptureID, a.CheckedAt = capID.Int64, parseTime(at)
+	return a, nil
 }

@@ -53,29 +53,7 @@ func (a *app) loadPage(ctx context.Context, st *store, arg string) (check.Page, 
 	if err != nil {
 		return check.Page{}, err
 	}
-	if res.Verdict != snapshot.OK && res.Verdict != snapshot.CookieOverlay {
-		return check.Page{}, fmt.Errorf("capture %s: %s %s (capture #%d)", arg, res.Verdict, res.Detail, res.ID)
-	}
-	for _, art := range res.Artifacts {
-		if art.Kind != "dom" {
-			continue
-		}
-		rc, err := st.blobs.Open(ctx, art.SHA256)
-		if err != nil {
-			return check.Page{}, err
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(rc)
-		if err != nil {
-			return check.Page{}, err
-		}
-		u := res.FinalURL
-		if u == "" {
-			u = arg
-		}
-		return check.Page{HTML: b, URL: u, ContentType: "text/html; charset=utf-8", CaptureID: res.ID}, nil
-	}
-	return check.Page{}, fmt.Errorf("capture %s: no page content was captured (capture #%d)", arg, res.ID)
+	return snapshotPage(ctx, st, arg, res)
 }
 
 func runExtract(ctx context.Context, a *app, args []string) error {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/archivetest"
+	"github.com/verbatim-archive/verbatim/archive/browser"
 	"github.com/verbatim-archive/verbatim/archive/check"
 	"github.com/verbatim-archive/verbatim/archive/snapshot"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
@@ -61,7 +63,6 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
-	_ = noServe // the web UI arrives with the web front door; the demo stops after its report
 	if a.dataFlag == "" {
 		a.dataFlag = demoDir
 	}
@@ -240,7 +241,31 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(out, "\nTry it yourself (go build -o verbatim ./cmd/verbatim, or go run ./cmd/verbatim):\n  verbatim --data %s search 'peace OR prosperity'\n  verbatim --data %s search --edited --format json\n  verbatim --data %s show %s\n  verbatim --data %s export --format warc -o snapshots.warc\n",
 		a.cfg.DataDir, a.cfg.DataDir, a.cfg.DataDir, ids[1], a.cfg.DataDir)
 	fmt.Fprintf(out, "  verbatim --data %s check-article --format html republished.html > check.html\n", a.cfg.DataDir)
-	return nil
+	if *noServe {
+		return nil
+	}
+	// 6. The web UI on the archive just built, until interrupted. Writes
+	// are open (checks from the form need no token): it listens on
+	// loopback only, and the demo's own articles are on loopback too.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("demo: serve: %w", err)
+	}
+	a.cfg.Browser.AllowPrivateURLs = true
+	pools := &lazyPool{start: func() (*browser.Pool, error) {
+		if perr != nil {
+			return nil, perr
+		}
+		return pool, nil
+	}}
+	rt := a.router(ctx, st, r, pools)
+	base := "http://" + ln.Addr().String()
+	fmt.Fprintf(out, "\n== the web UI on this archive: %s/  (Ctrl-C to stop)\n", base)
+	fmt.Fprintf(out, "  a post:            %s/posts/%s\n", base, ids[0])
+	fmt.Fprintf(out, "  an account:        %s/accounts/VP\n", base)
+	fmt.Fprintf(out, "  check an article:  %s/check?url=%s  (the republished copy on the demo site)\n", base, url.QueryEscape(site.URL+"/articles/republished"))
+	fmt.Fprintf(out, "  the JSON API:      %s/api/v1/search?q=charter\n", base)
+	return serveHTTP(ctx, a.frontDoor(rt, st, true), ln)
 }
 
 // fetchDemoPage reads a page of the demo's own loopback site.

@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/verbatim-archive/verbatim/archive/browser"
-	"github.com/verbatim-archive/verbatim/archive/snapshot"
-
 	"github.com/verbatim-archive/verbatim/archive"
+	"github.com/verbatim-archive/verbatim/archive/browser"
 	"github.com/verbatim-archive/verbatim/archive/capture"
+	"github.com/verbatim-archive/verbatim/archive/check"
+	"github.com/verbatim-archive/verbatim/archive/netguard"
+	"github.com/verbatim-archive/verbatim/archive/snapshot"
+	"github.com/verbatim-archive/verbatim/bot"
 	"github.com/verbatim-archive/verbatim/bot/schedule"
+	"github.com/verbatim-archive/verbatim/bot/web"
 )
 
 func runServe(ctx context.Context, a *app, args []string) error {
@@ -44,7 +48,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	return a.serve(ctx, st, sched, ln)
+	return a.serve(ctx, st, sched, r, pools, ln)
 }
 
 // scheduler wires the configured schedules to the capture jobs.
@@ -102,30 +106,108 @@ func (a *app) scheduler(st *store, r *capture.Runner, pools *lazyPool) (*schedul
 }
 
 // serve runs the scheduler and the HTTP front door until ctx ends.
-func (a *app) serve(ctx context.Context, st *store, sched *schedule.Scheduler, ln net.Listener) error {
+func (a *app) serve(ctx context.Context, st *store, sched *schedule.Scheduler, r *capture.Runner, pools *lazyPool, ln net.Listener) error {
+	rt := a.router(ctx, st, r, pools)
+	rt.Next = sched.Next
+	h := a.frontDoor(rt, st, false)
+	sched.Start()
+	defer sched.Stop()
+	a.log.Info("serving", "addr", ln.Addr().String(), "data", a.cfg.DataDir, "open_writes", a.cfg.Server.OpenWrites,
+		"api_token", a.cfg.Server.APIToken != "")
+	return serveHTTP(ctx, h, ln)
+}
+
+// router builds the command router every front door answers through:
+// checks and URL captures through the browser (started on first use),
+// account captures through the X API when credentials are configured.
+func (a *app) router(ctx context.Context, st *store, r *capture.Runner, pools *lazyPool) *bot.Router {
+	rt := &bot.Router{DB: st.db, Checker: a.checker(ctx, st), PostURL: a.cfg.X.PostURL,
+		Guard: &netguard.Guard{AllowPrivate: a.cfg.Browser.AllowPrivateURLs}}
+	snapshotter := func() (*snapshot.Snapshotter, error) {
+		pool, err := pools.get()
+		if err != nil {
+			return nil, fmt.Errorf("the browser: %v: %w", err, bot.ErrNotAvailable)
+		}
+		return a.snapshotter(st, pool), nil
+	}
+	rt.CaptureURL = func(ctx context.Context, url string) (snapshot.Result, error) {
+		s, err := snapshotter()
+		if err != nil {
+			return snapshot.Result{}, err
+		}
+		return s.Snapshot(ctx, snapshot.Target{URL: url, Kind: "url"})
+	}
+	rt.FetchPage = func(ctx context.Context, url string) (check.Page, error) {
+		s, err := snapshotter()
+		if err != nil {
+			return check.Page{}, err
+		}
+		res, err := s.Snapshot(ctx, snapshot.Target{URL: url, Kind: "article"})
+		if err != nil {
+			return check.Page{}, err
+		}
+		return snapshotPage(ctx, st, url, res)
+	}
+	if r != nil && a.requireX(r) == nil {
+		rt.CaptureAccounts = func(ctx context.Context, accounts []archive.Account) (capture.PassResult, error) {
+			return recordJob(ctx, st, "capture", func(ctx context.Context) (capture.PassResult, map[string]int, error) {
+				res, err := r.CaptureAccounts(ctx, accounts)
+				if err == nil {
+					res.MediaStored, res.MediaFailed, err = r.DownloadMedia(ctx, 500)
+				}
+				return res, res.Counts(), err
+			})
+		}
+	}
+	return rt
+}
+
+// snapshotPage returns the page a browser snapshot of an article kept (its
+// DOM), for checking; a degraded snapshot is an error that names its
+// capture.
+func snapshotPage(ctx context.Context, st *store, url string, res snapshot.Result) (check.Page, error) {
+	if res.Verdict != snapshot.OK && res.Verdict != snapshot.CookieOverlay {
+		return check.Page{}, fmt.Errorf("capture %s: %s %s (capture #%d)", url, res.Verdict, res.Detail, res.ID)
+	}
+	for _, art := range res.Artifacts {
+		if art.Kind != "dom" {
+			continue
+		}
+		rc, err := st.blobs.Open(ctx, art.SHA256)
+		if err != nil {
+			return check.Page{}, err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			return check.Page{}, err
+		}
+		u := res.FinalURL
+		if u == "" {
+			u = url
+		}
+		return check.Page{HTML: b, URL: u, ContentType: "text/html; charset=utf-8", CaptureID: res.ID}, nil
+	}
+	return check.Page{}, fmt.Errorf("capture %s: no page content was captured (capture #%d)", url, res.ID)
+}
+
+// frontDoor is every HTTP endpoint: the web UI and JSON API at "/", and
+// /healthz for liveness. openWrites adds to the configuration's.
+func (a *app) frontDoor(rt *bot.Router, st *store, openWrites bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, r *http.Request) {
-		stats, err := st.db.Stats(r.Context())
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		runs, err := st.db.JobRuns(r.Context(), "", 20)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		writeJSON(w, map[string]any{"archive": stats, "runs": runs, "next": sched.Next()})
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
-		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
-	sched.Start()
-	a.log.Info("serving", "addr", ln.Addr().String(), "data", a.cfg.DataDir)
+	mux.Handle("/", web.New(web.Options{Router: rt, Blobs: st.blobs, APIToken: a.cfg.Server.APIToken,
+		OpenWrites: a.cfg.Server.OpenWrites || openWrites, Log: a.log}))
+	return mux
+}
+
+// serveHTTP serves h on ln until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, h http.Handler, ln net.Listener) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	var err error
@@ -136,7 +218,6 @@ func (a *app) serve(ctx context.Context, st *store, sched *schedule.Scheduler, l
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(shut)
-	sched.Stop()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
