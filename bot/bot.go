@@ -33,7 +33,8 @@ type Router struct {
 	DB      *sqlite.DB
 	Checker *check.Checker
 	// Guard decides which URLs may be fetched; every URL a front door
-	// submits is checked with it first.
+	// submits is checked with it first. Nil is the strict default: only
+	// public addresses.
 	Guard *netguard.Guard
 	// FetchPage captures an article with the browser (kept as evidence)
 	// and returns the page to check.
@@ -46,6 +47,14 @@ type Router struct {
 	Next func() map[string]time.Time
 	// PostURL is the template of links to posts on X.
 	PostURL string
+}
+
+// guard returns the router's guard, the strict default when none is set.
+func (r *Router) guard() *netguard.Guard {
+	if r.Guard == nil {
+		return &netguard.Guard{}
+	}
+	return r.Guard
 }
 
 // Search runs a full-text search.
@@ -79,7 +88,7 @@ func (r *Router) CheckURL(ctx context.Context, url string) (check.Report, error)
 	if r.FetchPage == nil {
 		return check.Report{}, fmt.Errorf("verify: fetching pages: %w", ErrNotAvailable)
 	}
-	if err := r.Guard.Check(ctx, url); err != nil {
+	if err := r.guard().Check(ctx, url); err != nil {
 		return check.Report{}, err
 	}
 	p, err := r.FetchPage(ctx, url)
@@ -123,7 +132,7 @@ func (r *Router) Capture(ctx context.Context, target string) (CaptureReply, erro
 	if r.CaptureURL == nil {
 		return CaptureReply{}, fmt.Errorf("capture %s: the browser: %w", target, ErrNotAvailable)
 	}
-	if err := r.Guard.Check(ctx, target); err != nil {
+	if err := r.guard().Check(ctx, target); err != nil {
 		return CaptureReply{}, err
 	}
 	res, err := r.CaptureURL(ctx, target)

@@ -140,3 +140,16 @@ func TestSearchParamsRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestNilGuardIsStrict(t *testing.T) {
+	r := newRouter(t)
+	r.Guard = nil
+	for _, u := range []string{"http://127.0.0.1/", "http://169.254.169.254/latest"} {
+		if _, err := r.CheckURL(ctx, u); !errors.Is(err, netguard.ErrPrivateAddress) {
+			t.Errorf("%s: %v, want ErrPrivateAddress", u, err)
+		}
+		if _, err := r.Capture(ctx, u); !errors.Is(err, netguard.ErrPrivateAddress) {
+			t.Errorf("capture %s: %v, want ErrPrivateAddress", u, err)
+		}
+	}
+}

@@ -39,6 +39,8 @@ type Policy struct {
 	maxWait    time.Duration
 	log        *slog.Logger
 	userAgent  string
+	onWait     func(ep string, d time.Duration)
+	onLimited  func(ep string)
 
 	mu     sync.Mutex
 	limits map[string]RateLimit
@@ -76,6 +78,23 @@ func WithLogger(l *slog.Logger) Option { return func(p *Policy) { p.log = l } }
 
 // WithUserAgent sets the User-Agent header, such as "verbatim/1.2.0".
 func WithUserAgent(ua string) Option { return func(p *Policy) { p.userAgent = ua } }
+
+// WithOnWait sets a function called each time the client is about to wait
+// d for endpoint ep's rate limit to reset, before the wait begins (so a long
+// wait is seen while it lasts). Backoff delays between retries are not
+// rate-limit waits and do not call it. It must be safe for concurrent use
+// and return quickly; metrics use it to count waits.
+func WithOnWait(fn func(ep string, d time.Duration)) Option {
+	return func(p *Policy) { p.onWait = fn }
+}
+
+// WithOnRateLimited sets a function called each time a request to endpoint
+// ep is refused for its rate limit (a 429 that is not a usage cap), whether
+// or not it is then retried. It must be safe for concurrent use and return
+// quickly.
+func WithOnRateLimited(fn func(ep string)) Option {
+	return func(p *Policy) { p.onLimited = fn }
+}
 
 // NewPolicy returns the policy opts describe, with the defaults for what
 // they leave out. name, "x api" or "x api v1.1", begins every message the
@@ -180,6 +199,9 @@ func (p *Policy) AwaitLimit(ctx context.Context, ep string) error {
 	wait = max(wait+resetMargin, 0)
 	p.log.LogAttrs(ctx, slog.LevelInfo, p.name+" rate limit spent, waiting for reset",
 		slog.String("endpoint", ep), slog.Time("reset", rl.Reset), slog.Duration("wait", wait))
+	if p.onWait != nil {
+		p.onWait(ep, wait)
+	}
 	if err := p.sleep(ctx, wait); err != nil {
 		return fmt.Errorf("%s: %s: waiting for rate-limit reset: %w", p.name, ep, err)
 	}
@@ -215,6 +237,9 @@ func Do[T any](ctx context.Context, p *Policy, ep string, attempt func() (T, Out
 		case Done:
 			return v, err
 		case RateLimited:
+			if p.onLimited != nil {
+				p.onLimited(ep)
+			}
 			if rateRetried {
 				return zero, err
 			}

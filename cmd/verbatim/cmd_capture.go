@@ -18,14 +18,16 @@ import (
 	"github.com/verbatim-archive/verbatim/archive/xv1"
 )
 
-// runner builds the capture runner from the configuration.
-func (a *app) runner(st *store) (*capture.Runner, error) {
+// runner builds the capture runner from the configuration; opts go to the
+// X API client (metrics hooks in serve).
+func (a *app) runner(st *store, opts ...xapi.Option) *capture.Runner {
 	r := &capture.Runner{DB: st.db, Blobs: st.blobs, Log: a.log, PostURL: a.cfg.X.PostURL,
 		HTTP: &http.Client{Timeout: 5 * time.Minute}}
+	opts = append([]xapi.Option{xapi.WithLogger(a.log)}, opts...)
 	x := a.cfg.X
 	switch {
 	case x.BearerToken != "":
-		r.X = xapi.New(x.APIURL, x.BearerToken, &http.Client{Timeout: 60 * time.Second}, xapi.WithLogger(a.log))
+		r.X = xapi.New(x.APIURL, x.BearerToken, &http.Client{Timeout: 60 * time.Second}, opts...)
 	case x.ConsumerKey != "" && x.AccessToken != "":
 		// Accounts that still have v1.1 access, with OAuth 1.0a user credentials.
 		base := ""
@@ -33,17 +35,14 @@ func (a *app) runner(st *store) (*capture.Runner, error) {
 			base = x.APIURL
 		}
 		r.V1 = xv1.NewClient(base, xv1.Credentials{ConsumerKey: x.ConsumerKey, ConsumerSecret: x.ConsumerSecret,
-			AccessToken: x.AccessToken, AccessSecret: x.AccessSecret}, &http.Client{Timeout: 60 * time.Second}, xapi.WithLogger(a.log))
+			AccessToken: x.AccessToken, AccessSecret: x.AccessSecret}, &http.Client{Timeout: 60 * time.Second}, opts...)
 	}
-	return r, nil
+	return r
 }
 
 // xRunner is runner for commands that need the X API.
 func (a *app) xRunner(st *store) (*capture.Runner, error) {
-	r, err := a.runner(st)
-	if err != nil {
-		return nil, err
-	}
+	r := a.runner(st)
 	return r, a.requireX(r)
 }
 

@@ -102,10 +102,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			fake.AttachPhoto(ids[i], cdn.URL+"/media/"+p.photo)
 		}
 	}
-	r, err := a.runner(st)
-	if err != nil {
-		return err
-	}
+	r := a.runner(st)
 	r.X = xapi.New(fake.URL(), fake.Token, &http.Client{Timeout: 30 * time.Second}, xapi.WithLogger(a.log))
 
 	// 1. An earlier export of 2026-02-09 (JSONL, as archiving tools write
@@ -265,7 +262,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(out, "  an account:        %s/accounts/VP\n", base)
 	fmt.Fprintf(out, "  check an article:  %s/check?url=%s  (the republished copy on the demo site)\n", base, url.QueryEscape(site.URL+"/articles/republished"))
 	fmt.Fprintf(out, "  the JSON API:      %s/api/v1/search?q=charter\n", base)
-	return serveHTTP(ctx, a.frontDoor(rt, st, true), ln)
+	return serveHTTP(ctx, a.frontDoor(rt, st, true, nil, nil), ln)
 }
 
 // fetchDemoPage reads a page of the demo's own loopback site.

@@ -16,8 +16,11 @@ import (
 	"github.com/verbatim-archive/verbatim/archive/check"
 	"github.com/verbatim-archive/verbatim/archive/netguard"
 	"github.com/verbatim-archive/verbatim/archive/snapshot"
+	"github.com/verbatim-archive/verbatim/archive/xapi"
 	"github.com/verbatim-archive/verbatim/bot"
+	"github.com/verbatim-archive/verbatim/bot/metrics"
 	"github.com/verbatim-archive/verbatim/bot/schedule"
+	"github.com/verbatim-archive/verbatim/bot/slack"
 	"github.com/verbatim-archive/verbatim/bot/web"
 )
 
@@ -34,10 +37,8 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
-	r, err := a.runner(st)
-	if err != nil {
-		return err
-	}
+	m := metrics.New(st.db, metrics.WithLogger(a.log))
+	r := a.runner(st, xapi.WithOnWait(m.RateLimitWait), xapi.WithOnRateLimited(m.RateLimited))
 	pools := &lazyPool{start: func() (*browser.Pool, error) { return a.browserPool(ctx, false) }}
 	defer pools.Close()
 	sched, err := a.scheduler(st, r, pools)
@@ -48,7 +49,7 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
-	return a.serve(ctx, st, sched, r, pools, ln)
+	return a.serve(ctx, st, sched, r, pools, m, ln)
 }
 
 // scheduler wires the configured schedules to the capture jobs.
@@ -106,10 +107,34 @@ func (a *app) scheduler(st *store, r *capture.Runner, pools *lazyPool) (*schedul
 }
 
 // serve runs the scheduler and the HTTP front door until ctx ends.
-func (a *app) serve(ctx context.Context, st *store, sched *schedule.Scheduler, r *capture.Runner, pools *lazyPool, ln net.Listener) error {
+func (a *app) serve(ctx context.Context, st *store, sched *schedule.Scheduler, r *capture.Runner, pools *lazyPool,
+	m *metrics.Metrics, ln net.Listener) error {
 	rt := a.router(ctx, st, r, pools)
 	rt.Next = sched.Next
-	h := a.frontDoor(rt, st, false)
+	var chat *slack.Handler
+	if secret := a.cfg.Slack.SigningSecret; secret != "" {
+		chat = slack.New(slack.Options{Router: rt, SigningSecret: secret, BaseURL: a.cfg.Server.PublicURL, Log: a.log})
+		defer func() {
+			shut, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			chat.Shutdown(shut)
+		}()
+	}
+	h := a.frontDoor(rt, st, false, m, chat)
+	// Quotations are looked up through an in-memory index in a process
+	// that checks many articles; until it is built, the full-text index
+	// answers alone.
+	go func() {
+		start := time.Now()
+		stats, err := st.db.BuildQuoteIndex(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("quote index not built", "error", err)
+			}
+			return
+		}
+		a.log.Info("quote index built", "posts", stats.Posts, "bytes", stats.Bytes, "took", time.Since(start).Round(time.Millisecond))
+	}()
 	sched.Start()
 	defer sched.Stop()
 	a.log.Info("serving", "addr", ln.Addr().String(), "data", a.cfg.DataDir, "open_writes", a.cfg.Server.OpenWrites,
@@ -191,9 +216,11 @@ func snapshotPage(ctx context.Context, st *store, url string, res snapshot.Resul
 	return check.Page{}, fmt.Errorf("capture %s: no page content was captured (capture #%d)", url, res.ID)
 }
 
-// frontDoor is every HTTP endpoint: the web UI and JSON API at "/", and
-// /healthz for liveness. openWrites adds to the configuration's.
-func (a *app) frontDoor(rt *bot.Router, st *store, openWrites bool) http.Handler {
+// frontDoor is every HTTP endpoint: the web UI and JSON API at "/",
+// /healthz for liveness, and when given, /metrics (every request timed by
+// route) and Slack's /slack/command and /slack/events. openWrites adds to
+// the configuration's.
+func (a *app) frontDoor(rt *bot.Router, st *store, openWrites bool, m *metrics.Metrics, chat *slack.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -201,7 +228,14 @@ func (a *app) frontDoor(rt *bot.Router, st *store, openWrites bool) http.Handler
 	})
 	mux.Handle("/", web.New(web.Options{Router: rt, Blobs: st.blobs, APIToken: a.cfg.Server.APIToken,
 		OpenWrites: a.cfg.Server.OpenWrites || openWrites, Log: a.log}))
-	return mux
+	if chat != nil {
+		mux.Handle("/slack/", chat)
+	}
+	if m == nil {
+		return mux
+	}
+	mux.Handle("GET /metrics", m.Handler())
+	return m.Instrument(mux)
 }
 
 // serveHTTP serves h on ln until ctx ends, then shuts down gracefully.

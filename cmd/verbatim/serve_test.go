@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/verbatim-archive/verbatim/archive/browser"
+	"github.com/verbatim-archive/verbatim/bot/metrics"
+	"github.com/verbatim-archive/verbatim/bot/slack"
 )
 
 // TestWebAPIMatchesCLI serves the archive the CLI wrote and compares the
@@ -39,7 +41,7 @@ func TestWebAPIMatchesCLI(t *testing.T) {
 	}
 	defer st.Close()
 	noBrowser := &lazyPool{start: func() (*browser.Pool, error) { return nil, errors.New("no browser in this test") }}
-	h := a.frontDoor(a.router(ctx, st, nil, noBrowser), st, false)
+	h := a.frontDoor(a.router(ctx, st, nil, noBrowser), st, false, nil, nil)
 	get := func(path string) (int, string) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
@@ -75,7 +77,7 @@ func TestWebAPIMatchesCLI(t *testing.T) {
 	}
 	// Without a browser, a URL that passes the guard cannot be fetched.
 	a.cfg.Browser.AllowPrivateURLs = true
-	h = a.frontDoor(a.router(ctx, st, nil, noBrowser), st, false)
+	h = a.frontDoor(a.router(ctx, st, nil, noBrowser), st, false, nil, nil)
 	if code, body := post(`{"url": "http://127.0.0.1/"}`, "tok"); code != 503 || !strings.Contains(body, "no browser in this test") {
 		t.Errorf("check without a browser: %d %s", code, body)
 	}
@@ -140,5 +142,51 @@ func TestDemoServes(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("demo did not stop on SIGINT")
+	}
+}
+
+// TestFrontDoorMetricsAndSlack mounts /metrics and Slack as serve does:
+// requests are timed by route, and an unsigned slash command is refused.
+func TestFrontDoorMetricsAndSlack(t *testing.T) {
+	env := map[string]string{"VERBATIM_DATA": t.TempDir()}
+	if r := cli(t, env, "import", "testdata/vp-timeline.jsonl"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	ctx := context.Background()
+	a := &app{getenv: func(k string) string { return env[k] }, stdout: io.Discard, stderr: io.Discard}
+	if err := a.setup(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := a.openExisting(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	noBrowser := &lazyPool{start: func() (*browser.Pool, error) { return nil, errors.New("no browser in this test") }}
+	rt := a.router(ctx, st, nil, noBrowser)
+	m := metrics.New(st.db)
+	chat := slack.New(slack.Options{Router: rt, SigningSecret: "test-secret"})
+	h := a.frontDoor(rt, st, false, m, chat)
+	do := func(method, path, body string) (int, string) {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		if body != "" {
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		h.ServeHTTP(w, r)
+		return w.Code, w.Body.String()
+	}
+	if code, _ := do(http.MethodGet, "/api/v1/search?q=charter", ""); code != 200 {
+		t.Fatalf("search: %d", code)
+	}
+	code, body := do(http.MethodGet, "/metrics", "")
+	for _, want := range []string{`verbatim_http_request_duration_seconds_count{code="200",method="GET",route="GET /api/v1/search"}`,
+		`verbatim_archive_posts 4`} {
+		if code != 200 || !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q (%d)", want, code)
+		}
+	}
+	if code, _ := do(http.MethodPost, "/slack/command", "text=status&response_url=https://hooks.slack.com/x"); code != http.StatusUnauthorized {
+		t.Errorf("unsigned slash command: %d, want 401", code)
 	}
 }
