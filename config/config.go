@@ -105,6 +105,9 @@ type Server struct {
 	APIToken string `yaml:"-"`
 	// OpenWrites allows write endpoints without a token.
 	OpenWrites bool `yaml:"open_writes"`
+	// CacheTTL is how long a page or API answer may be served again
+	// without asking the archive (0: never).
+	CacheTTL time.Duration `yaml:"cache_ttl"`
 }
 
 // Slack configures the Slack integration. SigningSecret and BotToken are
@@ -157,7 +160,7 @@ func Default() Config {
 			SettleDelay:         2 * time.Second,
 			MaxScreenshotHeight: 16384,
 		},
-		Server: Server{Addr: "127.0.0.1:8080"},
+		Server: Server{Addr: "127.0.0.1:8080", CacheTTL: 2 * time.Second},
 		Slack:  Slack{APIURL: "https://slack.com/api/"},
 		Report: Report{Since: 24 * time.Hour},
 	}

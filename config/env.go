@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // EnvConfigFile names the environment variable Load reads the config file
@@ -96,6 +97,19 @@ func EnvVars() []EnvVar {
 			func(c *Config) *string { return &c.Server.Addr }),
 		stringVar("VERBATIM_PUBLIC_URL", "server.public_url", "externally visible base URL of the web UI",
 			func(c *Config) *string { return &c.Server.PublicURL }),
+		{
+			Name:  "VERBATIM_CACHE_TTL",
+			Field: "server.cache_ttl",
+			Doc:   "how long pages and API answers are reused (Go duration, 0 for never)",
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(strings.TrimSpace(v))
+				if err != nil {
+					return fmt.Errorf("%q is not a duration (2s, 500ms, 0)", v)
+				}
+				c.Server.CacheTTL = d
+				return nil
+			},
+		},
 		secretVar("VERBATIM_API_TOKEN", "server.api_token", "bearer token for write endpoints of the JSON API",
 			func(c *Config) *string { return &c.Server.APIToken }),
 		secretVar("VERBATIM_SLACK_SIGNING_SECRET", "slack.signing_secret", "Slack request signing secret",

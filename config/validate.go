@@ -127,6 +127,9 @@ func (c Config) Validate() error {
 		add("browser.max_screenshot_height", "%d must be greater than zero", c.Browser.MaxScreenshotHeight)
 	}
 
+	if c.Server.CacheTTL < 0 {
+		add("server.cache_ttl", "%s must not be negative", c.Server.CacheTTL)
+	}
 	if err := checkAddr(c.Server.Addr); err != nil {
 		add("server.addr", "%q %v", c.Server.Addr, err)
 	}

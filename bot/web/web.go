@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/blob"
@@ -55,6 +56,13 @@ type Options struct {
 	MaxUpload int64
 	// Log receives server errors; nil discards them.
 	Log *slog.Logger
+	// CacheTTL is how long a page or API answer about the archive (search,
+	// posts, captures, accounts, articles) is served again without asking
+	// the archive; 0 turns the cache off. Status, forms, writes and blobs
+	// (which carry their own validators) are never cached.
+	CacheTTL time.Duration
+	// Now is the clock of the cache; time.Now when nil.
+	Now func() time.Time
 }
 
 //go:embed templates/*.html
@@ -79,17 +87,21 @@ func New(opts Options) http.Handler {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	s := &server{opts: opts, r: opts.Router, db: opts.Router.DB, log: opts.Log, pages: parseTemplates()}
+	cache := newMicrocache(opts.CacheTTL, opts.Now).wrap
 	mux := http.NewServeMux()
 	// Pages.
-	mux.HandleFunc("GET /{$}", s.page(s.home))
-	mux.HandleFunc("GET /search", s.page(s.search))
-	mux.HandleFunc("GET /posts/{id}", s.page(s.post))
-	mux.HandleFunc("GET /captures/{id}", s.page(s.capture))
-	mux.HandleFunc("GET /accounts/{handle}", s.page(s.account))
+	mux.HandleFunc("GET /{$}", cache(s.page(s.home)))
+	mux.HandleFunc("GET /search", cache(s.page(s.search)))
+	mux.HandleFunc("GET /posts/{id}", cache(s.page(s.post)))
+	mux.HandleFunc("GET /captures/{id}", cache(s.page(s.capture)))
+	mux.HandleFunc("GET /accounts/{handle}", cache(s.page(s.account)))
 	mux.HandleFunc("GET /check", s.page(s.checkForm))
 	mux.HandleFunc("POST /check", s.page(s.checkSubmit))
-	mux.HandleFunc("GET /articles/{id}", s.page(s.article))
+	mux.HandleFunc("GET /articles/{id}", cache(s.page(s.article)))
 	mux.HandleFunc("GET /status", s.page(s.status))
 	mux.HandleFunc("GET /blobs/{sha256}", s.page(s.blob))
 	mux.HandleFunc("GET /assets/style.css", serveStyle)
@@ -97,11 +109,11 @@ func New(opts Options) http.Handler {
 		return errorf(http.StatusNotFound, "no page at %s", r.URL.Path)
 	}))
 	// JSON API.
-	mux.HandleFunc("GET /api/v1/search", s.api(s.apiSearch))
-	mux.HandleFunc("GET /api/v1/posts/{id}", s.api(s.apiPost))
-	mux.HandleFunc("GET /api/v1/captures/{id}", s.api(s.apiCapture))
-	mux.HandleFunc("GET /api/v1/accounts/{handle}", s.api(s.apiAccount))
-	mux.HandleFunc("GET /api/v1/articles/{id}", s.api(s.apiArticle))
+	mux.HandleFunc("GET /api/v1/search", cache(s.api(s.apiSearch)))
+	mux.HandleFunc("GET /api/v1/posts/{id}", cache(s.api(s.apiPost)))
+	mux.HandleFunc("GET /api/v1/captures/{id}", cache(s.api(s.apiCapture)))
+	mux.HandleFunc("GET /api/v1/accounts/{handle}", cache(s.api(s.apiAccount)))
+	mux.HandleFunc("GET /api/v1/articles/{id}", cache(s.api(s.apiArticle)))
 	mux.HandleFunc("POST /api/v1/check", s.api(s.apiCheck))
 	mux.HandleFunc("POST /api/v1/capture", s.api(s.apiCaptureNow))
 	mux.HandleFunc("GET /api/v1/status", s.api(s.apiStatus))

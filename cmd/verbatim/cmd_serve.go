@@ -24,6 +24,9 @@ import (
 	"github.com/verbatim-archive/verbatim/bot/web"
 )
 
+// maxServeConns is how many SQLite connections serve keeps open at most.
+const maxServeConns = 6
+
 func runServe(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("serve", "")
 	if _, err := parse(fs, args); err != nil {
@@ -37,6 +40,9 @@ func runServe(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// Every pooled connection keeps its own page cache (16 MiB): a bounded
+	// pool bounds the server's memory; two cores need no more readers.
+	st.db.SQL().SetMaxOpenConns(maxServeConns)
 	m := metrics.New(st.db, metrics.WithLogger(a.log))
 	r := a.runner(st, xapi.WithOnWait(m.RateLimitWait), xapi.WithOnRateLimited(m.RateLimited))
 	pools := &lazyPool{start: func() (*browser.Pool, error) { return a.browserPool(ctx, false) }}
@@ -227,7 +233,7 @@ func (a *app) frontDoor(rt *bot.Router, st *store, openWrites bool, m *metrics.M
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("/", web.New(web.Options{Router: rt, Blobs: st.blobs, APIToken: a.cfg.Server.APIToken,
-		OpenWrites: a.cfg.Server.OpenWrites || openWrites, Log: a.log}))
+		OpenWrites: a.cfg.Server.OpenWrites || openWrites, Log: a.log, CacheTTL: a.cfg.Server.CacheTTL}))
 	if chat != nil {
 		mux.Handle("/slack/", chat)
 	}

@@ -57,6 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	duration := fs.Duration("duration", 10*time.Second, "how long wrk drives each target")
 	conns := fs.Int("connections", 32, "wrk connections")
 	out := fs.String("o", "serve-bench.md", "also write the table to this file (\"\" for none)")
+	ttls := fs.String("cache-ttl", "2s,0", "server.cache_ttl values to measure, comma-separated (0: no cache)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,97 +96,100 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
-	addr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	base := "http://" + addr
-	srv := exec.Command(bin, "serve")
-	srv.Env = append(os.Environ(), append(env, "VERBATIM_ADDR="+addr)...)
-	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
-	if err != nil {
-		return err
-	}
-	defer logFile.Close()
-	srv.Stdout, srv.Stderr = logFile, logFile
-	if err := srv.Start(); err != nil {
-		return err
-	}
-	defer func() {
-		srv.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { srv.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			srv.Process.Kill()
-			<-done
-		}
-	}()
-	if err := waitReady(ctx, base+"/healthz"); err != nil {
-		return err
-	}
-
-	queries := archivetest.TwoTermQueries(queryCount, seed)
-	var searchPaths []string
-	for _, q := range queries {
-		searchPaths = append(searchPaths, "/api/v1/search?q="+urlQuery(q))
-	}
-	ids, err := postIDs(ctx, base, queries)
-	if err != nil {
-		return err
-	}
-	var postPaths []string
-	for _, id := range ids {
-		postPaths = append(postPaths, "/posts/"+id)
-	}
-	logf("%d search queries, %d post pages", len(searchPaths), len(postPaths))
-
 	type result struct {
 		name   string
 		rps    float64
 		p99    string
 		target float64
 	}
-	var results []result
-	for _, t := range []struct {
-		name   string
-		paths  []string
-		target float64
-	}{
-		{"search API (GET /api/v1/search?q=…, JSON, two-term queries)", searchPaths, searchTarget},
-		{"post page (GET /posts/{id}, HTML)", postPaths, postTarget},
-	} {
-		script := filepath.Join(dir, "paths.lua")
-		if err := writeScript(script, t.paths); err != nil {
+	type config struct {
+		ttl     string
+		results []result
+		hwm     int64
+		rss     int64
+	}
+	var configs []config
+	var searchPaths, postPaths []string
+	for _, ttl := range strings.Split(*ttls, ",") {
+		c := config{ttl: ttl}
+		if err := func() error {
+			addr, err := freeAddr()
+			if err != nil {
+				return err
+			}
+			base := "http://" + addr
+			srv := exec.Command(bin, "serve")
+			srv.Env = append(os.Environ(), append(env, "VERBATIM_ADDR="+addr, "VERBATIM_CACHE_TTL="+ttl)...)
+			logFile, err := os.Create(filepath.Join(dir, "serve-"+ttl+".log"))
+			if err != nil {
+				return err
+			}
+			defer logFile.Close()
+			srv.Stdout, srv.Stderr = logFile, logFile
+			if err := srv.Start(); err != nil {
+				return err
+			}
+			defer stopServer(srv)
+			if err := waitReady(ctx, base+"/healthz"); err != nil {
+				return err
+			}
+			if searchPaths == nil {
+				queries := archivetest.TwoTermQueries(queryCount, seed)
+				for _, q := range queries {
+					searchPaths = append(searchPaths, "/api/v1/search?q="+urlQuery(q))
+				}
+				ids, err := postIDs(ctx, base, queries)
+				if err != nil {
+					return err
+				}
+				for _, id := range ids {
+					postPaths = append(postPaths, "/posts/"+id)
+				}
+				logf("%d search queries, %d post pages", len(searchPaths), len(postPaths))
+			}
+			for _, t := range []struct {
+				name   string
+				paths  []string
+				target float64
+			}{
+				{"search API (GET /api/v1/search?q=…, JSON, two-term queries)", searchPaths, searchTarget},
+				{"post page (GET /posts/{id}, HTML)", postPaths, postTarget},
+			} {
+				script := filepath.Join(dir, "paths.lua")
+				if err := writeScript(script, t.paths); err != nil {
+					return err
+				}
+				logf("wrk, cache %s: %s", ttl, t.name)
+				outb, err := exec.CommandContext(ctx, wrk, "-t2", "-c"+strconv.Itoa(*conns), "-d"+duration.String(), "--latency", "-s", script, base).CombinedOutput()
+				if err != nil {
+					return fmt.Errorf("wrk: %v: %s", err, outb)
+				}
+				rps, p99, err := parseWrk(string(outb))
+				if err != nil {
+					return fmt.Errorf("wrk output: %v:\n%s", err, outb)
+				}
+				c.results = append(c.results, result{t.name, rps, p99, t.target})
+			}
+			c.hwm, c.rss, err = memory(srv.Process.Pid)
+			return err
+		}(); err != nil {
 			return err
 		}
-		logf("wrk: %s", t.name)
-		outb, err := exec.CommandContext(ctx, wrk, "-t2", "-c"+strconv.Itoa(*conns), "-d"+duration.String(), "--latency", "-s", script, base).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("wrk: %v: %s", err, outb)
-		}
-		rps, p99, err := parseWrk(string(outb))
-		if err != nil {
-			return fmt.Errorf("wrk output: %v:\n%s", err, outb)
-		}
-		results = append(results, result{t.name, rps, p99, t.target})
-	}
-	hwm, rss, err := memory(srv.Process.Pid)
-	if err != nil {
-		return err
+		configs = append(configs, c)
 	}
 
 	var doc strings.Builder
 	fmt.Fprintf(&doc, "# verbatim serve under load (issue #6)\n\nMeasured %s, %d posts, wrk %d connections × %s per target, loopback, %s.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), *posts, *conns, duration, cpuNote())
-	fmt.Fprintln(&doc, "| figure | measured | target | ratio | ok? |")
-	fmt.Fprintln(&doc, "|---|---|---|---|---|")
-	for _, r := range results {
-		fmt.Fprintf(&doc, "| %s | %.0f req/s, p99 %s | ≥ %.0f req/s | %.2f× | %s |\n", r.name, r.rps, r.p99, r.target, r.rps/r.target, okIf(r.rps >= r.target))
+	fmt.Fprintln(&doc, "| figure | server.cache_ttl | measured | target | ratio | ok? |")
+	fmt.Fprintln(&doc, "|---|---|---|---|---|---|")
+	for _, c := range configs {
+		for _, r := range c.results {
+			fmt.Fprintf(&doc, "| %s | %s | %.0f req/s, p99 %s | ≥ %.0f req/s | %.2f× | %s |\n", r.name, c.ttl, r.rps, r.p99, r.target, r.rps/r.target, okIf(r.rps >= r.target))
+		}
+		fmt.Fprintf(&doc, "| RSS of `verbatim serve` after both runs (peak) | %s | %.0f MB (now %.0f MB) | < %.0f MB | %.2f× | %s |\n",
+			c.ttl, float64(c.hwm)/1e6, float64(c.rss)/1e6, rssTarget/1e6, float64(c.hwm)/rssTarget, okIf(float64(c.hwm) < rssTarget))
 	}
-	fmt.Fprintf(&doc, "| RSS of `verbatim serve` after both runs (peak) | %.0f MB (now %.0f MB) | < %.0f MB | %.2f× | %s |\n",
-		float64(hwm)/1e6, float64(rss)/1e6, rssTarget/1e6, float64(hwm)/rssTarget, okIf(float64(hwm) < rssTarget))
 	if _, err := io.WriteString(stdout, doc.String()); err != nil {
 		return err
 	}
@@ -193,6 +197,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return os.WriteFile(*out, []byte(doc.String()), 0o644)
 	}
 	return nil
+}
+
+// stopServer stops the server with SIGINT, killing it if it lingers.
+func stopServer(srv *exec.Cmd) {
+	srv.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { srv.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		srv.Process.Kill()
+		<-done
+	}
 }
 
 func command(ctx context.Context, stderr io.Writer, env []string, name string, args ...string) error {
