@@ -58,7 +58,14 @@ type Options struct {
 	ReadOnly bool
 	// BusyTimeout is how long a writer waits for another process's lock.
 	BusyTimeout time.Duration
+	// CacheKiB is the page cache of each pooled connection, in KiB
+	// (DefaultCacheKiB when 0). A server with many readers keeps it small.
+	CacheKiB int
 }
+
+// DefaultCacheKiB is a connection's page cache unless Options say
+// otherwise: 16 MiB, for bulk writes.
+const DefaultCacheKiB = 16 << 10
 
 // Open opens (creating if needed) the archive database at path and applies
 // pending migrations.
@@ -68,6 +75,9 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	if opt.BusyTimeout == 0 {
 		opt.BusyTimeout = 30 * time.Second
+	}
+	if opt.CacheKiB <= 0 {
+		opt.CacheKiB = DefaultCacheKiB
 	}
 	if !opt.ReadOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -85,7 +95,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		"synchronous(NORMAL)",
 		"foreign_keys(ON)",
 		"temp_store(MEMORY)",
-		"cache_size(-16384)", // 16 MiB a connection: memory bounded by this, not by the archive
+		fmt.Sprintf("cache_size(-%d)", opt.CacheKiB), // a connection's page cache: memory is bounded by this, not by the archive
 	} {
 		q.Add("_pragma", p)
 	}

@@ -17,6 +17,7 @@ type microcache struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	entries map[string]*cached
+	bytes   int // of the bodies kept
 }
 
 type cached struct {
@@ -26,9 +27,10 @@ type cached struct {
 	expires time.Time
 }
 
-// Bounds of the cache: entries, and the largest answer kept.
+// Bounds of the cache: the bytes of all answers kept, and the largest
+// answer kept.
 const (
-	cacheEntries  = 4096
+	cacheBudget   = 16 << 20
 	cacheMaxBytes = 256 << 10
 )
 
@@ -69,17 +71,23 @@ func (c *microcache) wrap(next http.HandlerFunc) http.HandlerFunc {
 		}
 		e = &cached{status: rec.status, header: w.Header().Clone(), body: rec.body.Bytes(), expires: now.Add(c.ttl)}
 		c.mu.Lock()
-		if len(c.entries) >= cacheEntries {
+		if old := c.entries[key]; old != nil {
+			c.bytes -= len(old.body)
+		}
+		if c.bytes+len(e.body) > cacheBudget {
 			for k, old := range c.entries {
 				if !now.Before(old.expires) {
+					c.bytes -= len(old.body)
 					delete(c.entries, k)
 				}
 			}
-			if len(c.entries) >= cacheEntries {
+			if c.bytes+len(e.body) > cacheBudget {
 				clear(c.entries)
+				c.bytes = 0
 			}
 		}
 		c.entries[key] = e
+		c.bytes += len(e.body)
 		c.mu.Unlock()
 	}
 }

@@ -59,6 +59,15 @@ func TestMicrocache(t *testing.T) {
 	if calls != 8 {
 		t.Errorf("%d calls: errors or answers over the size cap were cached", calls)
 	}
+	// The cache never holds more than its budget.
+	for i := range 2 * cacheBudget / (cacheMaxBytes - 1) {
+		w := httptest.NewRecorder()
+		c.wrap(func(w http.ResponseWriter, r *http.Request) { w.Write(make([]byte, cacheMaxBytes-1)) })(w,
+			httptest.NewRequest(http.MethodGet, fmt.Sprintf("/p/%d", i), nil))
+		if c.bytes > cacheBudget {
+			t.Fatalf("%d bytes kept, over the %d budget", c.bytes, cacheBudget)
+		}
+	}
 	calls = 0
 	off := newMicrocache(0, time.Now).wrap(raw)
 	for range 2 {

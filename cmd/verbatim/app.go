@@ -41,6 +41,9 @@ type app struct {
 	logFormat  string
 	cfg        config.Config
 	log        *slog.Logger
+	// cacheKiB is the SQLite page cache of each connection the store
+	// opens (0: the default); serve keeps it small.
+	cacheKiB int
 }
 
 // command is one subcommand.
@@ -284,7 +287,7 @@ func (a *app) openStore(ctx context.Context) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "verbatim.db"), sqlite.Options{})
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "verbatim.db"), sqlite.Options{CacheKiB: a.cacheKiB})
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}

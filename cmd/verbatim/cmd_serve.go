@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -24,8 +25,11 @@ import (
 	"github.com/verbatim-archive/verbatim/bot/web"
 )
 
-// maxServeConns is how many SQLite connections serve keeps open at most.
-const maxServeConns = 6
+// serve's SQLite connections: how many at most, and each one's page cache.
+const (
+	maxServeConns = 6
+	serveCacheKiB = 4 << 10
+)
 
 func runServe(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("serve", "")
@@ -35,13 +39,15 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	if err := a.setup(); err != nil {
 		return err
 	}
+	// Every pooled connection keeps its own page cache: a bounded pool of
+	// small caches bounds the server's memory (pages are also in the
+	// operating system's cache); two cores need no more readers.
+	a.cacheKiB = serveCacheKiB
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	// Every pooled connection keeps its own page cache (16 MiB): a bounded
-	// pool bounds the server's memory; two cores need no more readers.
 	st.db.SQL().SetMaxOpenConns(maxServeConns)
 	m := metrics.New(st.db, metrics.WithLogger(a.log))
 	r := a.runner(st, xapi.WithOnWait(m.RateLimitWait), xapi.WithOnRateLimited(m.RateLimited))
@@ -140,6 +146,9 @@ func (a *app) serve(ctx context.Context, st *store, sched *schedule.Scheduler, r
 			return
 		}
 		a.log.Info("quote index built", "posts", stats.Posts, "bytes", stats.Bytes, "took", time.Since(start).Round(time.Millisecond))
+		// Building it read every post: give that memory back now rather
+		// than whenever the runtime gets round to it.
+		debug.FreeOSMemory()
 	}()
 	sched.Start()
 	defer sched.Stop()
