@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -25,10 +26,12 @@ import (
 	"github.com/verbatim-archive/verbatim/bot/web"
 )
 
-// serve's SQLite connections: how many at most, and each one's page cache.
+// serve's SQLite connections (how many at most, and each one's page cache)
+// and its soft limit on Go memory.
 const (
 	maxServeConns = 6
 	serveCacheKiB = 4 << 10
+	serveMemLimit = 64 << 20 // bytes of Go memory; SQLite's caches are outside it
 )
 
 func runServe(ctx context.Context, a *app, args []string) error {
@@ -43,6 +46,12 @@ func runServe(ctx context.Context, a *app, args []string) error {
 	// small caches bounds the server's memory (pages are also in the
 	// operating system's cache); two cores need no more readers.
 	a.cacheKiB = serveCacheKiB
+	// A soft limit on the Go heap keeps the server within its memory
+	// budget under load, at the price of more frequent collections;
+	// GOMEMLIMIT, when set, decides instead.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serveMemLimit)
+	}
 	st, err := a.openStore(ctx)
 	if err != nil {
 		return err
