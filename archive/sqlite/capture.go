@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/verbatim-archive/verbatim/archive"
+	"github.com/verbatim-archive/verbatim/archive/ledger"
 )
 
 // AccountState is an account with its capture position.
@@ -254,8 +255,8 @@ func (db *DB) DueMedia(ctx context.Context, now time.Time, limit int) ([]MediaIt
 func (db *DB) MediaStored(ctx context.Context, m MediaItem, art archive.Artifact) error {
 	now := formatTime(db.now())
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO captures(kind, target, at, verdict, post_ord, completed_at) VALUES ('media', ?, ?, 'ok', ?, ?)`,
-			m.URL, now, m.PostOrd, now)
+		res, err := tx.ExecContext(ctx, `INSERT INTO captures(kind, target, at, verdict, post_ord, completed_at, software) VALUES ('media', ?, ?, 'ok', ?, ?, ?)`,
+			m.URL, now, m.PostOrd, now, ledger.Software())
 		if err != nil {
 			return err
 		}
@@ -265,6 +266,9 @@ func (db *DB) MediaStored(ctx context.Context, m MediaItem, art archive.Artifact
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO artifacts(capture_id, kind, media_type, size, sha256) VALUES (?, 'media', ?, ?, ?)`,
 			capID, art.MediaType, art.Size, art.SHA256); err != nil {
+			return err
+		}
+		if err := db.logCapture(ctx, tx, capID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE media SET status = 'stored', media_type = ?, size = ?, sha256 = ?, stored_at = ?, capture_id = ?,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/verbatim-archive/verbatim/archive"
+	"github.com/verbatim-archive/verbatim/archive/ledger"
 )
 
 // CaptureInput is what RecordCapture writes: a capture with every artifact,
@@ -21,20 +22,25 @@ type CaptureInput struct {
 	PostID    string // a post this capture is a snapshot of, if any
 	ArticleID int64
 	At        time.Time
-	Complete  bool // the capture holds nothing more than its artifacts
+	Complete  bool   // the capture holds nothing more than its artifacts
+	Software  string // what made the capture, for its ledger manifest; ledger.Software() when empty
 	Detail    map[string]any
 	Artifacts []archive.Artifact
 }
 
 // RecordCapture writes a capture and all of its artifacts in one
-// transaction. The caller stores the blobs first, so a crash leaves at most
-// orphan blobs, never a row without its blob.
+// transaction, and appends the capture's manifest to the ledger in the
+// same transaction. The caller stores the blobs first, so a crash leaves at
+// most orphan blobs, never a row without its blob.
 func (db *DB) RecordCapture(ctx context.Context, in CaptureInput) (int64, error) {
 	if in.At.IsZero() {
 		in.At = db.now()
 	}
 	if in.Verdict == "" {
 		in.Verdict = "ok"
+	}
+	if in.Software == "" {
+		in.Software = ledger.Software()
 	}
 	detail := []byte("{}")
 	if len(in.Detail) > 0 {
@@ -70,9 +76,9 @@ func (db *DB) RecordCapture(ctx context.Context, in CaptureInput) (int64, error)
 		if in.Complete {
 			completed = formatTime(in.At)
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO captures(kind, target, at, verdict, post_ord, article_id, format, completed_at, detail)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			in.Kind, in.Target, formatTime(in.At), in.Verdict, postOrd, articleID, in.Format, completed, string(detail))
+		res, err := tx.ExecContext(ctx, `INSERT INTO captures(kind, target, at, verdict, post_ord, article_id, format, completed_at, detail, software)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			in.Kind, in.Target, formatTime(in.At), in.Verdict, postOrd, articleID, in.Format, completed, string(detail), in.Software)
 		if err != nil {
 			return err
 		}
@@ -85,7 +91,7 @@ func (db *DB) RecordCapture(ctx context.Context, in CaptureInput) (int64, error)
 				return err
 			}
 		}
-		return nil
+		return db.logCapture(ctx, tx, id)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("record capture: %w", err)

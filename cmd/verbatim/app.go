@@ -67,6 +67,9 @@ func commands() []command {
 		{"extract", "the main text of an article page (file or URL)", runExtract},
 		{"check-article", "check the posts an article embeds or quotes against the archive", runCheckArticle},
 		{"compare", "compare a republished article with its original, and check its embeds", runCompare},
+		{"proof", "an offline-verifiable receipt for a capture (or --since SIZE: a consistency proof)", runProof},
+		{"verify-receipt", "check a receipt offline with the archive's public key", runVerifyReceipt},
+		{"audit", "re-hash every blob, rebuild the Merkle log, check every signed checkpoint", runAudit},
 		{"config", "show the effective configuration (secrets redacted)", runConfig},
 		{"version", "print the version", runVersion},
 	}
@@ -164,7 +167,7 @@ func (a *app) usage(w io.Writer) {
 	cs := commands()
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
 	for _, c := range cs {
-		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintf(w, "\nRun 'verbatim COMMAND -h' for a command's flags. Exit status: 0 ok, 1 findings, 2 error.\n")
 }
