@@ -16,6 +16,7 @@ import (
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/capture"
 	"github.com/verbatim-archive/verbatim/archive/check"
+	"github.com/verbatim-archive/verbatim/archive/ledger"
 	"github.com/verbatim-archive/verbatim/archive/netguard"
 	"github.com/verbatim-archive/verbatim/archive/snapshot"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
@@ -145,10 +146,13 @@ type Status struct {
 	Runs    []sqlite.JobRun      `json:"runs"`
 	Failed  []sqlite.JobRun      `json:"failed"`
 	Next    map[string]time.Time `json:"next,omitempty"`
+	// Checkpoint is the latest signed checkpoint of the evidence ledger,
+	// nil before the first.
+	Checkpoint *ledger.Checkpoint `json:"checkpoint,omitempty"`
 }
 
 // Status reports what the archive holds, the last job runs and the failed
-// ones among them, and when each job runs next.
+// ones among them, when each job runs next, and the latest checkpoint.
 func (r *Router) Status(ctx context.Context) (Status, error) {
 	var s Status
 	var err error
@@ -166,6 +170,12 @@ func (r *Router) Status(ctx context.Context) (Status, error) {
 	}
 	if r.Next != nil {
 		s.Next = r.Next()
+	}
+	switch cp, err := r.DB.LatestCheckpoint(ctx); {
+	case err == nil:
+		s.Checkpoint = &cp
+	case !errors.Is(err, archive.ErrNotFound):
+		return s, err
 	}
 	return s, nil
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/check"
+	"github.com/verbatim-archive/verbatim/archive/ledger"
 	"github.com/verbatim-archive/verbatim/archive/netguard"
 	"github.com/verbatim-archive/verbatim/archive/snapshot"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
@@ -151,5 +153,35 @@ func TestNilGuardIsStrict(t *testing.T) {
 		if _, err := r.Capture(ctx, u); !errors.Is(err, netguard.ErrPrivateAddress) {
 			t.Errorf("capture %s: %v, want ErrPrivateAddress", u, err)
 		}
+	}
+}
+
+func TestStatusShowsLatestCheckpoint(t *testing.T) {
+	r := newRouter(t)
+	if s, err := r.Status(ctx); err != nil || s.Checkpoint != nil {
+		t.Fatalf("before any checkpoint: %+v %v", s.Checkpoint, err)
+	}
+	skey, err := ledger.GenerateKey(ledger.NewKeyName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ledger.ParseKey(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.DB.RecordCapture(ctx, sqlite.CaptureInput{Kind: "snapshot", Target: "https://x.com/VP/status/" + idA, PostID: idA}); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := r.DB.CreateCheckpoint(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := r.Status(ctx)
+	if err != nil || s.Checkpoint == nil || s.Checkpoint.Size != cp.Size || s.Checkpoint.Note != cp.Note {
+		t.Fatalf("status checkpoint %+v %v, want %+v", s.Checkpoint, err, cp)
+	}
+	rep, err := r.Handle(ctx, "status")
+	if err != nil || !strings.Contains(fmt.Sprint(rep.Fields), "Latest checkpoint") {
+		t.Errorf("status reply lacks the checkpoint: %+v %v", rep, err)
 	}
 }

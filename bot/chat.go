@@ -237,6 +237,10 @@ func (r *Router) chatStatus(ctx context.Context) (Reply, error) {
 		{"Posts", fmt.Sprint(s.Archive.Posts)}, {"Deleted", fmt.Sprint(s.Archive.Deleted)},
 		{"Captures", fmt.Sprint(s.Archive.Captures)}, {"Failed runs (last 20)", fmt.Sprint(len(s.Failed))},
 	}}
+	if cp := s.Checkpoint; cp != nil {
+		rep.Fields = append(rep.Fields, Field{"Latest checkpoint", fmt.Sprintf("%d captures, root %x…, %s", cp.Size, cp.Root[:min(len(cp.Root), 6)],
+			cp.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"))})
+	}
 	for _, run := range s.Runs[:min(len(s.Runs), 3)] {
 		v := "ok"
 		if run.Error != "" {
