@@ -19,13 +19,21 @@ import (
 )
 
 // Checkpoint is a signed tree head as the archive keeps it: the tree's size
-// and root, and the signed note that states them.
+// and root, the signed note that states them and, when a timestamp
+// authority is configured, an RFC 3161 timestamp of the note.
 type Checkpoint struct {
-	ID        int64     `json:"id"`
-	Size      uint64    `json:"size"`
-	Root      []byte    `json:"root"`
-	Note      string    `json:"note"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64      `json:"id"`
+	Size      uint64     `json:"size"`
+	Root      []byte     `json:"root"`
+	Note      string     `json:"note"`
+	CreatedAt time.Time  `json:"created_at"`
+	Timestamp *Timestamp `json:"timestamp,omitempty"`
+
+	// TimestampErr says why a checkpoint just made or asked for has no
+	// Timestamp although a timestamp authority is configured. The
+	// checkpoint is good and kept regardless: timestamping is
+	// best-effort and can be retried.
+	TimestampErr error `json:"-"`
 }
 
 // Key signs checkpoints. Its name is the log's origin: the first line of

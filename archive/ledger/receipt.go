@@ -2,10 +2,12 @@ package ledger
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -15,11 +17,13 @@ import (
 //
 //	{"manifest": {…}, "leaf_index": 11, "tree_size": 40,
 //	 "leaf_hash": "…", "inclusion_proof": ["hex", …],
-//	 "checkpoint": "verbatim.archive/…\n40\n<base64 root>\n\n— …\n"}
+//	 "checkpoint": "verbatim.archive/…\n40\n<base64 root>\n\n— …\n",
+//	 "timestamp": {"tsa": "…", "time": "…", "token": "<base64 DER>"}}
 //
 // The manifest is an object in any JSON layout; the verifier re-encodes it
 // canonically (CanonicalJSON) before hashing. leaf_hash is informative:
-// Verify recomputes it.
+// Verify recomputes it. timestamp, when there is one, is an RFC 3161
+// token over the checkpoint string's bytes (see Timestamp).
 type Receipt struct {
 	Manifest       json.RawMessage `json:"manifest"`
 	LeafIndex      uint64          `json:"leaf_index"`
@@ -27,6 +31,7 @@ type Receipt struct {
 	LeafHash       string          `json:"leaf_hash,omitempty"`
 	InclusionProof []string        `json:"inclusion_proof"`
 	Checkpoint     string          `json:"checkpoint"`
+	Timestamp      *Timestamp      `json:"timestamp,omitempty"`
 }
 
 // Consistency carries a later checkpoint and the proof that its tree
@@ -51,6 +56,9 @@ type Verified struct {
 	TreeSize  uint64   `json:"tree_size"`
 	Root      []byte   `json:"root"`
 	Origin    string   `json:"origin"`
+	// Timestamp is what the checkpoint's timestamp token states, nil if
+	// the receipt has none. Its signer is not checked against any root.
+	Timestamp *TimestampInfo `json:"timestamp,omitempty"`
 }
 
 // NewReceipt assembles a receipt.
@@ -71,9 +79,12 @@ func NewConsistency(fromSize, size uint64, path [][]byte, checkpoint string) Con
 }
 
 // Verify checks the receipt offline with the archive's public key: the
-// checkpoint's signature, that it states the receipt's tree size, and that
-// the manifest's leaf hash and the inclusion proof lead to its root. The
-// error says, in one line, the first thing that is wrong.
+// checkpoint's signature, that it states the receipt's tree size, that
+// the manifest's leaf hash and the inclusion proof lead to its root, and,
+// if the receipt has a timestamp, that its token is over the checkpoint
+// and signed by the certificate it carries (VerifyTimestamp without roots:
+// whether that TSA is trusted is the reader's call). The error says, in
+// one line, the first thing that is wrong.
 func (r Receipt) Verify(v note.Verifier) (Verified, error) {
 	var out Verified
 	if len(r.Manifest) == 0 {
@@ -105,7 +116,36 @@ func (r Receipt) Verify(v note.Verifier) (Verified, error) {
 	if err := VerifyInclusion(r.LeafIndex, size, leaf, path, root); err != nil {
 		return out, fmt.Errorf("manifest of capture %d is not leaf %d of the checkpoint's tree: %w", m.CaptureID, r.LeafIndex, err)
 	}
-	return Verified{Manifest: m, LeafIndex: r.LeafIndex, TreeSize: size, Root: root, Origin: v.Name()}, nil
+	out = Verified{Manifest: m, LeafIndex: r.LeafIndex, TreeSize: size, Root: root, Origin: v.Name()}
+	if r.Timestamp != nil {
+		info, err := r.VerifyTimestamp(nil)
+		if err != nil {
+			return Verified{}, err
+		}
+		out.Timestamp = &info
+	}
+	return out, nil
+}
+
+// VerifyTimestamp checks the receipt's timestamp token against its
+// checkpoint (see the package function VerifyTimestamp; roots may be nil),
+// and that the time the receipt states is the token's.
+func (r Receipt) VerifyTimestamp(roots *x509.CertPool) (TimestampInfo, error) {
+	if r.Timestamp == nil {
+		return TimestampInfo{}, errors.New("receipt has no timestamp")
+	}
+	if len(r.Timestamp.Token) == 0 {
+		return TimestampInfo{}, errors.New("receipt's timestamp has no token")
+	}
+	info, err := VerifyTimestamp(r.Timestamp.Token, []byte(r.Checkpoint), roots)
+	if err != nil {
+		return TimestampInfo{}, fmt.Errorf("receipt's %w", err)
+	}
+	if !r.Timestamp.Time.IsZero() && !r.Timestamp.Time.Equal(info.Time) {
+		return TimestampInfo{}, fmt.Errorf("receipt's timestamp says %s but its token says %s", r.Timestamp.Time.Format(time.RFC3339Nano), info.Time.Format(time.RFC3339Nano))
+	}
+	info.TSA = r.Timestamp.TSA
+	return info, nil
 }
 
 // Verify checks the later checkpoint's signature and that its tree extends

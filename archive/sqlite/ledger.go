@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/transparency-dev/merkle/compact"
 
@@ -359,6 +360,13 @@ func (db *DB) ConsistencyProof(ctx context.Context, size1, size2 uint64) ([][]by
 // keeps it, after appending any captures from before the ledger. If the
 // latest checkpoint already covers the whole tree, it is returned instead
 // of a new one.
+//
+// With a Timestamper (Options), the checkpoint, new or returned, is then
+// timestamped if it has no timestamp yet, after it is committed:
+// timestamping is best-effort, and a TSA that fails or does not answer
+// (within its client's timeout) neither fails nor loses the checkpoint.
+// The failure is logged as a warning and set as the checkpoint's
+// TimestampErr; Timestamp retries.
 func (db *DB) CreateCheckpoint(ctx context.Context, key *ledger.Key) (ledger.Checkpoint, error) {
 	var cp ledger.Checkpoint
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -400,24 +408,92 @@ func (db *DB) CreateCheckpoint(ctx context.Context, key *ledger.Key) (ledger.Che
 	if err != nil {
 		return cp, fmt.Errorf("create checkpoint: %w", err)
 	}
+	if db.tsa != nil && cp.Timestamp == nil {
+		ts, err := db.timestamp(ctx, cp)
+		if err != nil {
+			db.log.Warn("checkpoint kept without a timestamp", "checkpoint", cp.ID, "size", cp.Size, "err", err)
+			cp.TimestampErr = err
+		} else {
+			cp.Timestamp = &ts
+		}
+	}
 	return cp, nil
 }
 
-const checkpointSelect = `SELECT id, size, root, note, created_at FROM ledger_checkpoints`
+// Timestamp returns checkpoint id's RFC 3161 timestamp, getting one from
+// the Timestamper (Options) and keeping it if the checkpoint has none yet:
+// the retry for a checkpoint whose timestamping failed. It returns an error
+// wrapping archive.ErrNotFound if there is no such checkpoint,
+// ledger.ErrNoTSA if it has no timestamp and there is no Timestamper, and
+// the TSA's error if that fails.
+func (db *DB) Timestamp(ctx context.Context, checkpointID int64) (ledger.Timestamp, error) {
+	cp, err := scanCheckpoint(db.db.QueryRowContext(ctx, checkpointSelect+` WHERE c.id = ?`, checkpointID))
+	if err != nil {
+		return ledger.Timestamp{}, fmt.Errorf("timestamp checkpoint %d: %w", checkpointID, notFound(err))
+	}
+	if cp.Timestamp != nil {
+		return *cp.Timestamp, nil
+	}
+	return db.timestamp(ctx, cp)
+}
+
+// timestamp asks the Timestamper for a timestamp of cp's note, checks it,
+// and keeps it unless another process kept one first, which it returns.
+func (db *DB) timestamp(ctx context.Context, cp ledger.Checkpoint) (ledger.Timestamp, error) {
+	if db.tsa == nil {
+		return ledger.Timestamp{}, fmt.Errorf("timestamp checkpoint %d: %w", cp.ID, ledger.ErrNoTSA)
+	}
+	ts, err := db.tsa.Timestamp(ctx, []byte(cp.Note))
+	if err != nil {
+		return ts, fmt.Errorf("timestamp checkpoint %d: %w", cp.ID, err)
+	}
+	// Whatever Timestamper this is, keep only a token over this note, and
+	// its time as the token states it: a TSA's genTime may have more
+	// digits than the archive's milliseconds (so gen_time is RFC 3339 with
+	// all of them), and a receipt's time must equal its token's.
+	info, err := ledger.VerifyTimestamp(ts.Token, []byte(cp.Note), nil)
+	if err != nil {
+		return ledger.Timestamp{}, fmt.Errorf("timestamp checkpoint %d: %s: %w", cp.ID, ts.TSA, err)
+	}
+	ts.Time = info.Time
+	_, err = db.db.ExecContext(ctx, `INSERT INTO ledger_timestamps(checkpoint_id, tsa_url, token, gen_time, created_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT(checkpoint_id) DO NOTHING`,
+		cp.ID, ts.TSA, ts.Token, ts.Time.UTC().Format(time.RFC3339Nano), formatTime(db.now()))
+	if err != nil {
+		return ledger.Timestamp{}, fmt.Errorf("timestamp checkpoint %d: %w", cp.ID, friendly(err))
+	}
+	kept, err := scanCheckpoint(db.db.QueryRowContext(ctx, checkpointSelect+` WHERE c.id = ?`, cp.ID))
+	if err != nil {
+		return ledger.Timestamp{}, fmt.Errorf("timestamp checkpoint %d: %w", cp.ID, notFound(err))
+	}
+	if kept.Timestamp == nil {
+		return ledger.Timestamp{}, fmt.Errorf("timestamp checkpoint %d: not kept", cp.ID)
+	}
+	return *kept.Timestamp, nil
+}
+
+// checkpointSelect reads checkpoints with their timestamps, if any.
+const checkpointSelect = `SELECT c.id, c.size, c.root, c.note, c.created_at, t.tsa_url, t.token, t.gen_time
+	FROM ledger_checkpoints c LEFT JOIN ledger_timestamps t ON t.checkpoint_id = c.id`
 
 func scanCheckpoint(sc interface{ Scan(...any) error }) (ledger.Checkpoint, error) {
 	var cp ledger.Checkpoint
 	var size int64
 	var at string
-	if err := sc.Scan(&cp.ID, &size, &cp.Root, &cp.Note, &at); err != nil {
+	var tsa, genTime sql.NullString
+	var token []byte
+	if err := sc.Scan(&cp.ID, &size, &cp.Root, &cp.Note, &at, &tsa, &token, &genTime); err != nil {
 		return cp, err
 	}
 	cp.Size, cp.CreatedAt = uint64(size), parseTime(at)
+	if token != nil {
+		cp.Timestamp = &ledger.Timestamp{TSA: tsa.String, Time: parseTime(genTime.String), Token: token}
+	}
 	return cp, nil
 }
 
 func latestCheckpoint(ctx context.Context, q querier) (ledger.Checkpoint, error) {
-	cp, err := scanCheckpoint(q.QueryRowContext(ctx, checkpointSelect+` ORDER BY id DESC LIMIT 1`))
+	cp, err := scanCheckpoint(q.QueryRowContext(ctx, checkpointSelect+` ORDER BY c.id DESC LIMIT 1`))
 	if err != nil {
 		return cp, notFound(err)
 	}
@@ -440,7 +516,7 @@ func (db *DB) Checkpoints(ctx context.Context) ([]ledger.Checkpoint, error) {
 }
 
 func checkpoints(ctx context.Context, q querier) ([]ledger.Checkpoint, error) {
-	rows, err := q.QueryContext(ctx, checkpointSelect+` ORDER BY id`)
+	rows, err := q.QueryContext(ctx, checkpointSelect+` ORDER BY c.id`)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoints: %w", friendly(err))
 	}
@@ -471,8 +547,10 @@ func (db *DB) coveringCheckpoint(ctx context.Context, key *ledger.Key, size uint
 
 // Receipt returns an offline-verifiable receipt for a capture: its
 // manifest, its leaf index, the inclusion proof, and the latest checkpoint,
-// signed now with key if none covers the capture yet. It returns an error
-// wrapping archive.ErrNotFound if there is no such capture.
+// signed now with key if none covers the capture yet, with the
+// checkpoint's timestamp if it has one. It returns an error wrapping
+// archive.ErrNotFound if there is no such capture. A TSA failure while
+// making a checkpoint does not fail it: the receipt has no timestamp then.
 func (db *DB) Receipt(ctx context.Context, captureID int64, key *ledger.Key) (ledger.Receipt, error) {
 	if _, err := db.LedgerBackfill(ctx); err != nil {
 		return ledger.Receipt{}, err
@@ -495,7 +573,9 @@ func (db *DB) Receipt(ctx context.Context, captureID int64, key *ledger.Key) (le
 	if err != nil {
 		return ledger.Receipt{}, fmt.Errorf("receipt: %w", err)
 	}
-	return ledger.NewReceipt([]byte(leaf.Manifest), leaf.Index, cp.Size, path, cp.Note), nil
+	r := ledger.NewReceipt([]byte(leaf.Manifest), leaf.Index, cp.Size, path, cp.Note)
+	r.Timestamp = cp.Timestamp
+	return r, nil
 }
 
 // ConsistencySince returns the latest checkpoint (signed now with key if

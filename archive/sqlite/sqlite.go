@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,6 +22,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/verbatim-archive/verbatim/archive/ledger"
 )
 
 //go:embed migrations/*.sql
@@ -44,6 +47,8 @@ type DB struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+	tsa  ledger.Timestamper // nil: checkpoints are not timestamped
+	log  *slog.Logger
 
 	// quotes is the in-memory quotation index, once BuildQuoteIndex made it.
 	quotes quoteIndex
@@ -61,6 +66,13 @@ type Options struct {
 	// CacheKiB is the page cache of each pooled connection, in KiB
 	// (DefaultCacheKiB when 0). A server with many readers keeps it small.
 	CacheKiB int
+	// Timestamper, when not nil, gets an RFC 3161 timestamp for each
+	// checkpoint that CreateCheckpoint makes or returns without one, and
+	// for Timestamp.
+	Timestamper ledger.Timestamper
+	// Log receives warnings that do not fail an operation, such as a
+	// timestamp authority that failed; they are dropped when nil.
+	Log *slog.Logger
 }
 
 // DefaultCacheKiB is a connection's page cache unless Options say
@@ -111,7 +123,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	db := &DB{db: sdb, path: path, now: opt.Now}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{db: sdb, path: path, now: opt.Now, tsa: opt.Timestamper, log: opt.Log}
 	// Switching a new file to WAL takes an exclusive lock that the busy
 	// timeout does not cover: retry while another process holds it.
 	for attempt := 0; ; attempt++ {

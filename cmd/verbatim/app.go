@@ -290,7 +290,11 @@ func (a *app) openStore(ctx context.Context) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "verbatim.db"), sqlite.Options{CacheKiB: a.cacheKiB})
+	tsa, err := a.timestamper()
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "verbatim.db"), sqlite.Options{CacheKiB: a.cacheKiB, Timestamper: tsa, Log: a.log})
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}

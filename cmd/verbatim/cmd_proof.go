@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -77,12 +79,34 @@ func (a *app) ledgerVerifier(file string) (note.Verifier, error) {
 	return v, nil
 }
 
+// timestamper returns a client of the configured RFC 3161 timestamp
+// authority (tsa.url, VERBATIM_TSA_URL), or nil if none is configured.
+func (a *app) timestamper() (ledger.Timestamper, error) {
+	if a.cfg.TSA.URL == "" {
+		return nil, nil
+	}
+	c, err := ledger.NewTSAClient(a.cfg.TSA.URL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("tsa.url: %w", err)
+	}
+	return c, nil
+}
+
+// opensslVerify is how an outsider checks a checkpoint's timestamp with
+// the files proof --note and --tsr write.
+const opensslVerify = "openssl ts -verify -data checkpoint.txt -in checkpoint.tsr -token_in -CAfile tsa-ca.pem"
+
 func runProof(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("proof", "CAPTURE_ID | --since SIZE")
+	fs := a.flags("proof", "CAPTURE_ID [--note checkpoint.txt --tsr checkpoint.tsr] | --since SIZE")
 	since := fs.String("since", "", "instead of a receipt, a consistency proof from the tree of `SIZE` leaves to the latest checkpoint")
+	noteOut := fs.String("note", "", "also write the receipt's checkpoint note, the exact bytes its timestamp is over, to `FILE`")
+	tsrOut := fs.String("tsr", "", "also write the checkpoint's RFC 3161 timestamp token (DER) to `FILE`, for\n"+opensslVerify+"\n(checkpoint.txt from --note; tsa-ca.pem: the CA certificate of the TSA at tsa.url)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *since != "" && (*noteOut != "" || *tsrOut != "") {
+		return usagef("proof: --note and --tsr go with a receipt (CAPTURE_ID), not --since")
 	}
 	var id int64
 	var from uint64
@@ -117,12 +141,48 @@ func runProof(ctx context.Context, a *app, args []string) error {
 		}
 		return writeJSON(a.stdout, c)
 	}
+	tsa, err := a.timestamper()
+	if err != nil {
+		return err
+	}
+	var tsErr error
+	if tsa != nil {
+		// A checkpoint of the whole tree, timestamped now if it is new or
+		// if the latest one's timestamping failed before; the receipt
+		// uses it. A TSA failure is a warning (logged): the receipt is
+		// good without a timestamp.
+		cp, err := st.db.CreateCheckpoint(ctx, key)
+		if err != nil {
+			return err
+		}
+		tsErr = cp.TimestampErr
+	}
 	r, err := st.db.Receipt(ctx, id, key)
 	if errors.Is(err, archive.ErrNotFound) {
 		return fmt.Errorf("capture %d is not in the archive", id)
 	}
 	if err != nil {
 		return err
+	}
+	if *tsrOut != "" && r.Timestamp == nil {
+		switch {
+		case tsa == nil:
+			return usagef("proof --tsr: the checkpoint has no timestamp: %v", ledger.ErrNoTSA)
+		case tsErr != nil:
+			return fmt.Errorf("proof --tsr: the checkpoint has no timestamp: %w", tsErr)
+		default:
+			return errors.New("proof --tsr: the checkpoint has no timestamp")
+		}
+	}
+	if *noteOut != "" {
+		if err := os.WriteFile(*noteOut, []byte(r.Checkpoint), 0o644); err != nil {
+			return fmt.Errorf("proof --note: %w", err)
+		}
+	}
+	if *tsrOut != "" {
+		if err := os.WriteFile(*tsrOut, r.Timestamp.Token, 0o644); err != nil {
+			return fmt.Errorf("proof --tsr: %w", err)
+		}
 	}
 	return writeJSON(a.stdout, r)
 }
@@ -138,6 +198,10 @@ type receiptResult struct {
 	Origin    string `json:"origin,omitempty"`
 	LaterSize uint64 `json:"later_tree_size,omitempty"`
 
+	// Timestamp is what the checkpoint's RFC 3161 timestamp states, if
+	// the receipt has one.
+	Timestamp *ledger.TimestampInfo `json:"timestamp,omitempty"`
+
 	Manifest *ledger.Manifest `json:"manifest,omitempty"`
 }
 
@@ -146,12 +210,24 @@ func runVerifyReceipt(ctx context.Context, a *app, args []string) error {
 	format := formatFlag(fs, "text", "json")
 	pubkey := fs.String("pubkey", "", "the archive's public key `file` (default: the data directory's ledger.pub)")
 	later := fs.String("checkpoint", "", "a later checkpoint `file`: the JSON of 'verbatim proof --since SIZE', or a bare checkpoint note of the same size")
+	tsaCA := fs.String("tsa-ca", "", "require the receipt's timestamp and check that its TSA certificate chains to a CA certificate in this PEM `file`\n(without it, a timestamp's token is checked but not whose it is; or: "+opensslVerify+")")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("usage: verbatim verify-receipt RECEIPT.json [--pubkey FILE] [--checkpoint LATER]")
+		return usagef("usage: verbatim verify-receipt RECEIPT.json [--pubkey FILE] [--checkpoint LATER] [--tsa-ca FILE]")
+	}
+	var roots *x509.CertPool
+	if *tsaCA != "" {
+		pb, err := os.ReadFile(*tsaCA)
+		if err != nil {
+			return usagef("--tsa-ca: %v", unwrapPath(err))
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pb) {
+			return usagef("--tsa-ca %s: no PEM certificate in the file", *tsaCA)
+		}
 	}
 	if *pubkey == "" {
 		if err := a.setup(); err != nil {
@@ -189,8 +265,15 @@ func runVerifyReceipt(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return a.receiptFailed(*format, err)
 	}
+	if roots != nil {
+		info, err := r.VerifyTimestamp(roots)
+		if err != nil {
+			return a.receiptFailed(*format, err)
+		}
+		got.Timestamp = &info
+	}
 	res := receiptResult{OK: true, CaptureID: got.Manifest.CaptureID, LeafIndex: got.LeafIndex, TreeSize: got.TreeSize,
-		Root: hex.EncodeToString(got.Root), Origin: got.Origin, Manifest: &got.Manifest}
+		Root: hex.EncodeToString(got.Root), Origin: got.Origin, Timestamp: got.Timestamp, Manifest: &got.Manifest}
 	if laterC != nil {
 		if res.LaterSize, err = laterC.Verify(v, got.TreeSize, got.Root); err != nil {
 			return a.receiptFailed(*format, err)
@@ -204,6 +287,19 @@ func runVerifyReceipt(ctx context.Context, a *app, args []string) error {
 		m.CaptureID, m.Kind, m.Target, m.At, plural(len(m.Artifacts), "artifact"), got.LeafIndex, got.TreeSize, got.Origin)
 	for _, x := range m.Artifacts {
 		fmt.Fprintf(a.stdout, "  %-10s sha256:%s  %d bytes  %s\n", x.Kind, x.SHA256, x.Size, x.MediaType)
+	}
+	if ts := got.Timestamp; ts != nil {
+		acc := ""
+		if ts.Accuracy > 0 {
+			acc = " ±" + ts.Accuracy.String()
+		}
+		fmt.Fprintf(a.stdout, "ok: the checkpoint existed at %s%s, by an RFC 3161 timestamp signed by %s (from %s)\n",
+			ts.Time.Format(time.RFC3339), acc, ts.Signer, ts.TSA)
+		if ts.Chained {
+			fmt.Fprintf(a.stdout, "ok: the timestamp's signer chains to %s\n", *tsaCA)
+		} else {
+			fmt.Fprintf(a.stdout, "  (the TSA's certificate was not checked against a CA: give --tsa-ca FILE)\n")
+		}
 	}
 	if laterC != nil {
 		fmt.Fprintf(a.stdout, "ok: the later checkpoint of %d leaves extends that tree\n", res.LaterSize)
