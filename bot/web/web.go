@@ -27,6 +27,7 @@ import (
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/blob"
+	"github.com/verbatim-archive/verbatim/archive/ledger"
 	"github.com/verbatim-archive/verbatim/archive/netguard"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
 	"github.com/verbatim-archive/verbatim/bot"
@@ -63,6 +64,18 @@ type Options struct {
 	CacheTTL time.Duration
 	// Now is the clock of the cache; time.Now when nil.
 	Now func() time.Time
+	// Ledger signs the checkpoint a receipt needs when none covers its
+	// capture yet; nil answers receipts with 503.
+	Ledger *ledger.Key
+	// PublicKey is the ledger's public key text (ledger.pub), served at
+	// /checkpoint.pub; the Ledger's when empty.
+	PublicKey string
+	// Reports is the directory of the integrity reports (<data>/reports)
+	// that /reports.atom lists and /reports/{name} serves.
+	Reports string
+	// PublicURL is the archive's public base URL, for the feed's absolute
+	// links; the request's own when empty.
+	PublicURL string
 }
 
 //go:embed templates/*.html
@@ -90,6 +103,9 @@ func New(opts Options) http.Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.PublicKey == "" && opts.Ledger != nil {
+		opts.PublicKey = opts.Ledger.VerifierKey()
+	}
 	s := &server{opts: opts, r: opts.Router, db: opts.Router.DB, log: opts.Log, pages: parseTemplates()}
 	cache := newMicrocache(opts.CacheTTL, opts.Now).wrap
 	mux := http.NewServeMux()
@@ -105,6 +121,11 @@ func New(opts Options) http.Handler {
 	mux.HandleFunc("GET /status", s.page(s.status))
 	mux.HandleFunc("GET /blobs/{sha256}", s.page(s.blob))
 	mux.HandleFunc("GET /assets/style.css", serveStyle)
+	// The evidence ledger and the integrity reports.
+	mux.HandleFunc("GET /checkpoint", s.text(s.checkpoint))
+	mux.HandleFunc("GET /checkpoint.pub", s.text(s.checkpointPub))
+	mux.HandleFunc("GET /reports.atom", s.text(s.reportsAtom))
+	mux.HandleFunc("GET /reports/{name}", s.page(s.reportFile))
 	mux.HandleFunc("/", s.page(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "no page at %s", r.URL.Path)
 	}))
@@ -112,6 +133,7 @@ func New(opts Options) http.Handler {
 	mux.HandleFunc("GET /api/v1/search", cache(s.api(s.apiSearch)))
 	mux.HandleFunc("GET /api/v1/posts/{id}", cache(s.api(s.apiPost)))
 	mux.HandleFunc("GET /api/v1/captures/{id}", cache(s.api(s.apiCapture)))
+	mux.HandleFunc("GET /api/v1/captures/{id}/receipt", s.api(s.apiReceipt))
 	mux.HandleFunc("GET /api/v1/accounts/{handle}", cache(s.api(s.apiAccount)))
 	mux.HandleFunc("GET /api/v1/articles/{id}", cache(s.api(s.apiArticle)))
 	mux.HandleFunc("POST /api/v1/check", s.api(s.apiCheck))

@@ -19,8 +19,10 @@ import (
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/archivetest"
+	"github.com/verbatim-archive/verbatim/archive/audit"
 	"github.com/verbatim-archive/verbatim/archive/browser"
 	"github.com/verbatim-archive/verbatim/archive/check"
+	"github.com/verbatim-archive/verbatim/archive/report"
 	"github.com/verbatim-archive/verbatim/archive/snapshot"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
@@ -187,6 +189,9 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	printRecheck(out, rc)
+	// A capture to make a receipt for in the hints: the deleted post's
+	// page, when the browser ran.
+	receiptID := int64(1)
 	if snap != nil {
 		// The deleted post's page now says so; that is kept as evidence too.
 		d, _ := st.db.Post(ctx, ids[4], "")
@@ -195,6 +200,7 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 		fmt.Fprintf(out, "snapshot of the deleted post's page: %s (%s)\n", res.Verdict, oneLine(res.Detail))
+		receiptID = res.ID
 	}
 
 	// 4. Search and show, as a fact-checker would.
@@ -235,9 +241,40 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 		}
 	}
 	printComparison(out, cmp, isTerminal(out))
+
+	// 6. The evidence: an audit of everything stored, then the integrity
+	// report of the day (kept in the archive's reports/, never sent to
+	// Slack from the demo).
+	fmt.Fprintf(out, "\n== verbatim audit\n")
+	v, err := a.ledgerVerifier("")
+	if err != nil {
+		return err
+	}
+	if v == nil {
+		key, err := a.ledgerKey()
+		if err != nil {
+			return err
+		}
+		v = key.Verifier()
+	}
+	arep, err := audit.Run(ctx, st.db, st.blobs, audit.Options{Verifier: v, Log: a.log})
+	if err != nil {
+		return err
+	}
+	printAudit(out, arep)
+	fmt.Fprintf(out, "\n== verbatim report --format md\n")
+	a.cfg.Slack.ReportChannel = ""
+	rep, files, err := a.integrityReport(ctx, st, a.cfg.Report.Since)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(out, rep.Markdown(report.RenderOptions{}))
+	fmt.Fprintf(out, "\n(written to %s, .md and .html beside it)\n", files.JSON)
 	fmt.Fprintf(out, "\nTry it yourself (go build -o verbatim ./cmd/verbatim, or go run ./cmd/verbatim):\n  verbatim --data %s search 'peace OR prosperity'\n  verbatim --data %s search --edited --format json\n  verbatim --data %s show %s\n  verbatim --data %s export --format warc -o snapshots.warc\n",
 		a.cfg.DataDir, a.cfg.DataDir, a.cfg.DataDir, ids[1], a.cfg.DataDir)
 	fmt.Fprintf(out, "  verbatim --data %s check-article --format html republished.html > check.html\n", a.cfg.DataDir)
+	fmt.Fprintf(out, "  verbatim --data %s proof %d > receipt.json && verbatim --data %s verify-receipt receipt.json\n", a.cfg.DataDir, receiptID, a.cfg.DataDir)
+	fmt.Fprintf(out, "  verbatim --data %s report --since 24h --format html > report.html\n", a.cfg.DataDir)
 	if *noServe {
 		return nil
 	}
@@ -262,6 +299,8 @@ func runDemo(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(out, "  an account:        %s/accounts/VP\n", base)
 	fmt.Fprintf(out, "  check an article:  %s/check?url=%s  (the republished copy on the demo site)\n", base, url.QueryEscape(site.URL+"/articles/republished"))
 	fmt.Fprintf(out, "  the JSON API:      %s/api/v1/search?q=charter\n", base)
+	fmt.Fprintf(out, "  the report:        %s/reports/%s.html  (all of them: %s/reports.atom)\n", base, rep.Name, base)
+	fmt.Fprintf(out, "  the checkpoint:    %s/checkpoint  (public key: %s/checkpoint.pub)\n", base, base)
 	return serveHTTP(ctx, a.frontDoor(rt, st, true, nil, nil), ln)
 }
 

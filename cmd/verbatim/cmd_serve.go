@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/verbatim-archive/verbatim/archive/browser"
 	"github.com/verbatim-archive/verbatim/archive/capture"
 	"github.com/verbatim-archive/verbatim/archive/check"
+	"github.com/verbatim-archive/verbatim/archive/ledger"
 	"github.com/verbatim-archive/verbatim/archive/netguard"
 	"github.com/verbatim-archive/verbatim/archive/snapshot"
 	"github.com/verbatim-archive/verbatim/archive/xapi"
@@ -117,6 +120,21 @@ func (a *app) scheduler(st *store, r *capture.Runner, pools *lazyPool) (*schedul
 				counts["snapshots_ok"], counts["snapshots_degraded"] = sp.OK, sp.Degraded
 			}
 			return counts, err
+		}},
+		// The integrity report: the period's captures, edits, deletions
+		// and failures, a full audit, and a checkpoint proved consistent
+		// with the last report's; written to the data directory and
+		// posted to slack.report_channel. A report that found problems
+		// is a failed run.
+		{Name: "report", Spec: a.cfg.Schedule.Report, Run: func(ctx context.Context) (any, error) {
+			rep, _, err := a.integrityReport(ctx, st, a.cfg.Report.Since)
+			if err != nil {
+				return nil, err
+			}
+			if !rep.OK {
+				err = fmt.Errorf("integrity report %s: %s", rep.Name, strings.Join(rep.Problems, "; "))
+			}
+			return reportCounts(rep), err
 		}},
 	}
 	for _, j := range jobs {
@@ -250,8 +268,10 @@ func (a *app) frontDoor(rt *bot.Router, st *store, openWrites bool, m *metrics.M
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
+	key, pub := a.webLedger(st)
 	mux.Handle("/", web.New(web.Options{Router: rt, Blobs: st.blobs, APIToken: a.cfg.Server.APIToken,
-		OpenWrites: a.cfg.Server.OpenWrites || openWrites, Log: a.log, CacheTTL: a.cfg.Server.CacheTTL}))
+		OpenWrites: a.cfg.Server.OpenWrites || openWrites, Log: a.log, CacheTTL: a.cfg.Server.CacheTTL,
+		Ledger: key, PublicKey: pub, Reports: filepath.Join(a.cfg.DataDir, reportsDir), PublicURL: a.cfg.Server.PublicURL}))
 	if chat != nil {
 		mux.Handle("/slack/", chat)
 	}
@@ -260,6 +280,26 @@ func (a *app) frontDoor(rt *bot.Router, st *store, openWrites bool, m *metrics.M
 	}
 	mux.Handle("GET /metrics", m.Handler())
 	return m.Instrument(mux)
+}
+
+// webLedger returns what the web front door serves of the ledger: the
+// signing key for receipts (on a writable archive: made on first use) and
+// the public key text. Without a key (a read-only archive, or a key that
+// does not match ledger.pub), receipts are unavailable and the public key
+// is ledger.pub's, if any.
+func (a *app) webLedger(st *store) (*ledger.Key, string) {
+	if st.blobs != nil {
+		key, err := a.ledgerKey()
+		if err == nil {
+			return key, key.VerifierKey()
+		}
+		a.log.Warn("receipts unavailable: no ledger key", "err", err)
+	}
+	b, err := os.ReadFile(filepath.Join(a.cfg.DataDir, ledgerPubFile))
+	if err != nil {
+		return nil, ""
+	}
+	return nil, strings.TrimSpace(string(b))
 }
 
 // serveHTTP serves h on ln until ctx ends, then shuts down gracefully.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/verbatim-archive/verbatim/archive/archivetest"
 	"github.com/verbatim-archive/verbatim/archive/browser"
+	"github.com/verbatim-archive/verbatim/archive/report"
 	"github.com/verbatim-archive/verbatim/archive/warc"
 )
 
@@ -63,14 +64,26 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{"2 new posts, 1 new version", "@VP: 1 page, 3 new posts", "media: 3 stored", "deleted     @VPPressSec",
 		"[-Internatonal-]{+International+}", "Charter", "Versions (2)", "changes from v1", "sha256:",
-		"== verbatim compare", "only [-conflict-]{+war+}", "normalized   plaintext @VPPressSec", "altered      quote @VP"} {
+		"== verbatim compare", "only [-conflict-]{+war+}", "normalized   plaintext @VPPressSec", "altered      quote @VP",
+		// It ends with an audit and the integrity report.
+		"== verbatim audit", "ok: no findings", "== verbatim report --format md", "# Verbatim integrity report · OK",
+		"## Edits (2)", "~~Internatonal~~**International**", "**deleted** @VPPressSec", "## Articles checked (2) · 2 misquotes",
+		"The first report: there is no earlier checkpoint"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	// Twice is fine: nothing is added.
+	if i, j := strings.Index(r.stdout, "== verbatim audit"), strings.Index(r.stdout, "== verbatim compare"); i < j {
+		t.Errorf("the audit is not after the pipeline")
+	}
+	names, err := report.Dir(filepath.Join(dir, "reports")).Names()
+	if err != nil || len(names) != 1 {
+		t.Errorf("demo reports: %q %v", names, err)
+	}
+	// Twice is fine: nothing is added, and the second report's checkpoint
+	// extends the first's.
 	r = cli(t, nil, "demo", "--no-serve", "--data", dir)
-	if r.code != 0 || !strings.Contains(r.stdout, "already imported") {
+	if r.code != 0 || !strings.Contains(r.stdout, "already imported") || !strings.Contains(r.stdout, "Consistent with the previous report's ("+names[0]) {
 		t.Errorf("second demo: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
