@@ -4,6 +4,10 @@
 // rebuilt from the logged manifests and compared, node by node, with the
 // stored tree, and every signed checkpoint is checked against the rebuilt
 // tree and the archive's public key.
+//
+// Collect removes the orphan blobs an audit finds (blobs no artifact
+// refers to, left by captures that crashed between storing their blobs
+// and recording them), sharing the audit's walk of the blob store.
 package audit
 
 import (
@@ -149,21 +153,7 @@ func (r *run) add(kind, ref, format string, args ...any) {
 
 // checkBlobs re-hashes every blob that an artifact refers to, in parallel,
 // and reports missing, corrupt and orphan blobs.
-//
-// The recorded hashes are read before the store is walked: blobs are
-// always stored before the rows that name them, so a blob named by a row
-// read first is on disk by the time of the walk, and there are no false
-// "missing". A blob stored after the rows were read may look like an
-// orphan; each orphan is looked up again at the end, and blobs written
-// since the audit began are left alone.
 func (r *run) checkBlobs(ctx context.Context) error {
-	want := map[string]int64{}
-	if err := r.db.ArtifactHashes(ctx, func(sum string, size int64) error {
-		want[sum] = size
-		return nil
-	}); err != nil {
-		return err
-	}
 	type job struct {
 		sum        string
 		size, disk int64
@@ -178,16 +168,9 @@ func (r *run) checkBlobs(ctx context.Context) error {
 			}
 		})
 	}
-	var orphans []archive.BlobRef
-	werr := r.blobs.Walk(ctx, func(ref archive.BlobRef) error {
-		size, ok := want[ref.SHA256]
-		if !ok {
-			orphans = append(orphans, ref)
-			return nil
-		}
-		delete(want, ref.SHA256)
+	sc, err := scanBlobs(ctx, r.db, r.blobs, func(ref archive.BlobRef, recorded int64) error {
 		select {
-		case jobs <- job{sum: ref.SHA256, size: size, disk: ref.Size}:
+		case jobs <- job{sum: ref.SHA256, size: recorded, disk: ref.Size}:
 			return nil
 		case <-ctx.Done():
 			return ctx.Err()
@@ -195,36 +178,114 @@ func (r *run) checkBlobs(ctx context.Context) error {
 	})
 	close(jobs)
 	wg.Wait()
-	if werr != nil {
-		return werr
+	if err != nil {
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	missing := make([]string, 0, len(want))
-	for sum := range want {
-		missing = append(missing, sum)
-	}
-	sort.Strings(missing)
-	for _, sum := range missing {
-		a, err := r.db.Artifact(ctx, sum)
+	for _, m := range sc.missing {
+		a, err := r.db.Artifact(ctx, m.SHA256)
 		if err != nil {
 			a.Kind = "artifact"
 		}
-		r.add(Missing, sum, "%s of %d bytes is not in the blob store", a.Kind, want[sum])
+		r.add(Missing, m.SHA256, "%s of %d bytes is not in the blob store", a.Kind, m.Size)
 	}
-	for _, o := range orphans {
-		if _, err := r.db.Artifact(ctx, o.SHA256); err == nil {
-			continue // recorded while the audit ran
-		} else if !errors.Is(err, archive.ErrNotFound) {
-			return err
-		}
-		if fi, err := os.Stat(r.blobs.Path(o.SHA256)); err != nil || fi.ModTime().After(r.start.Add(-r.opt.OrphanAge)) {
-			continue // gone, or too recent to judge: its capture may be on its way
-		}
+	old, _, err := sc.orphans(ctx, r.db, r.blobs, r.start.Add(-r.opt.OrphanAge))
+	if err != nil {
+		return err
+	}
+	for _, o := range old {
 		r.add(Orphan, o.SHA256, "blob of %d bytes that no artifact refers to", o.Size)
 	}
 	return nil
+}
+
+// scan is what one walk of the blob store found, beside the recorded
+// hashes.
+type scan struct {
+	// missing are recorded blobs that are not in the store, by hash.
+	missing []archive.BlobRef
+	// unreferred are blobs in the store that no artifact named when the
+	// walk began: orphans, or blobs of captures being made.
+	unreferred []archive.BlobRef
+}
+
+// scanBlobs reads the recorded hashes, then walks the store once, calling
+// referred (if not nil) for each blob an artifact names, with its
+// recorded size, and collecting the others. It is the one walk that audit
+// (Run) and garbage collection (Collect) share.
+//
+// The recorded hashes are read before the store is walked: blobs are
+// always stored before the rows that name them, so a blob named by a row
+// read first is on disk by the time of the walk, and there are no false
+// "missing". A blob stored after the rows were read may look unreferred;
+// scan.orphans looks each one up again.
+func scanBlobs(ctx context.Context, db *sqlite.DB, blobs *blob.Store, referred func(ref archive.BlobRef, recorded int64) error) (scan, error) {
+	var sc scan
+	want := map[string]int64{}
+	if err := db.ArtifactHashes(ctx, func(sum string, size int64) error {
+		want[sum] = size
+		return nil
+	}); err != nil {
+		return sc, err
+	}
+	err := blobs.Walk(ctx, func(ref archive.BlobRef) error {
+		size, ok := want[ref.SHA256]
+		if !ok {
+			sc.unreferred = append(sc.unreferred, ref)
+			return nil
+		}
+		delete(want, ref.SHA256)
+		if referred == nil {
+			return nil
+		}
+		return referred(ref, size)
+	})
+	if err != nil {
+		return sc, err
+	}
+	for sum, size := range want {
+		sc.missing = append(sc.missing, archive.BlobRef{SHA256: sum, Size: size})
+	}
+	sort.Slice(sc.missing, func(i, j int) bool { return sc.missing[i].SHA256 < sc.missing[j].SHA256 })
+	return sc, nil
+}
+
+// orphans looks each unreferred blob up again (it may have been recorded
+// since the walk) and splits those still unreferred into old ones, last
+// stored before cutoff, and young ones, which may belong to a capture on
+// its way. Blobs gone meanwhile are in neither.
+func (sc scan) orphans(ctx context.Context, db *sqlite.DB, blobs *blob.Store, cutoff time.Time) (old, young []archive.BlobRef, err error) {
+	for _, o := range sc.unreferred {
+		if used, err := referred(ctx, db, o.SHA256); err != nil {
+			return nil, nil, err
+		} else if used {
+			continue // recorded since the walk
+		}
+		fi, err := os.Stat(blobs.Path(o.SHA256))
+		switch {
+		case err != nil:
+			// gone
+		case fi.ModTime().Before(cutoff):
+			old = append(old, archive.BlobRef{SHA256: o.SHA256, Size: fi.Size()})
+		default:
+			young = append(young, archive.BlobRef{SHA256: o.SHA256, Size: fi.Size()})
+		}
+	}
+	return old, young, nil
+}
+
+// referred reports whether an artifact names the blob sum now.
+func referred(ctx context.Context, db *sqlite.DB, sum string) (bool, error) {
+	_, err := db.Artifact(ctx, sum)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, archive.ErrNotFound):
+		return false, nil
+	}
+	return false, err
 }
 
 // rehash reads one blob and checks its hash and size.

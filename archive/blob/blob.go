@@ -4,7 +4,8 @@
 // A store rooted at dir keeps each blob at dir/sha256/ab/cd/abcd…(64 hex),
 // and writes new blobs through dir/tmp, so a blob appears under its name
 // only once its bytes are complete and synced. Put is safe for concurrent
-// use by many goroutines and many processes sharing the directory.
+// use by many goroutines and many processes sharing the directory, and so
+// is RemoveUnused, which collects blobs nothing refers to beside them.
 package blob
 
 import (
@@ -18,6 +19,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/verbatim-archive/verbatim/archive"
@@ -98,11 +100,21 @@ func checkHash(sum string) error {
 // Put stores everything read from r and returns its hash and size. The
 // bytes go to a temporary file that is synced and then linked into place,
 // so a blob is never visible half-written. Storing bytes that are already
-// present leaves the existing file untouched. If ctx is cancelled while r is
-// being read, Put stops and returns ctx's error. On any error nothing is
-// left behind; write errors wrap the underlying errno (for example
-// syscall.ENOSPC), and errors from r are wrapped as "blob: read: …".
+// present leaves the existing file's bytes untouched but sets its
+// modification time to now, so that the file's age is always the time
+// since it was last stored: RemoveUnused (garbage collection) relies on
+// that to spare a blob that a capture has just stored again and is about
+// to record. If ctx is cancelled while r is being read, Put stops and
+// returns ctx's error. On any error nothing is left behind; write errors
+// wrap the underlying errno (for example syscall.ENOSPC), and errors from
+// r are wrapped as "blob: read: …".
 func (s *Store) Put(ctx context.Context, r io.Reader) (ref archive.BlobRef, err error) {
+	return s.put(ctx, r, "")
+}
+
+// put is Put; when want is not empty, bytes that do not hash to want are
+// not stored, and the error wraps archive.ErrCorrupt.
+func (s *Store) put(ctx context.Context, r io.Reader, want string) (ref archive.BlobRef, err error) {
 	if err := ctx.Err(); err != nil {
 		return archive.BlobRef{}, fmt.Errorf("blob: put: %w", err)
 	}
@@ -140,6 +152,9 @@ func (s *Store) Put(ctx context.Context, r io.Reader) (ref archive.BlobRef, err 
 	}
 
 	ref = archive.BlobRef{SHA256: hex.EncodeToString(h.Sum(nil)), Size: size}
+	if want != "" && ref.SHA256 != want {
+		return archive.BlobRef{}, fmt.Errorf("blob: %s: %w (hashes to %s)", want, archive.ErrCorrupt, ref.SHA256)
+	}
 	if err := s.commit(tmpName, ref); err != nil {
 		return archive.BlobRef{}, err
 	}
@@ -174,7 +189,8 @@ func copyHashed(ctx context.Context, f *os.File, h io.Writer, r io.Reader) (int6
 // commit gives the complete, synced temporary file tmpName its final name.
 // It uses link(2), which never replaces an existing file, so of several
 // writers of the same bytes the first one wins and the others only remove
-// their temporary files. The temporary file is removed in every case.
+// their temporary files, after setting the existing file's modification
+// time to now (see Put). The temporary file is removed in every case.
 func (s *Store) commit(tmpName string, ref archive.BlobRef) error {
 	defer os.Remove(tmpName)
 	target := s.path(ref.SHA256)
@@ -184,10 +200,15 @@ func (s *Store) commit(tmpName string, ref archive.BlobRef) error {
 	}
 
 	lerr := os.Link(tmpName, target)
-	switch {
-	case lerr == nil:
-	case errors.Is(lerr, fs.ErrExist):
+	// A garbage collector (RemoveUnused) may move the existing file away
+	// between the failed link and the touch below; the link is then tried
+	// again.
+	for attempt := 0; errors.Is(lerr, fs.ErrExist) && attempt < 3; attempt++ {
 		fi, err := os.Lstat(target)
+		if errors.Is(err, fs.ErrNotExist) {
+			lerr = os.Link(tmpName, target)
+			continue
+		}
 		if err != nil {
 			return fmt.Errorf("blob: stat %s: %w", ref.SHA256, bare(err))
 		}
@@ -195,10 +216,30 @@ func (s *Store) commit(tmpName string, ref archive.BlobRef) error {
 			return fmt.Errorf("blob: %s exists and is not a regular file", target)
 		}
 		if fi.Size() == ref.Size {
-			return nil // already stored: leave the existing file alone
+			// Already stored: keep the file, and make it young again.
+			now := time.Now()
+			err := os.Chtimes(target, now, now)
+			if err == nil {
+				return nil
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				lerr = os.Link(tmpName, target)
+				continue
+			}
+			// Not ours to touch (another owner): the same, verified
+			// bytes replace it under a new, young inode.
 		}
 		// A file of the wrong size cannot hold these bytes; the new,
 		// verified bytes replace it.
+		lerr = nil
+		if err := os.Rename(tmpName, target); err != nil {
+			return fmt.Errorf("blob: rename: %w", bare(err))
+		}
+	}
+	switch {
+	case lerr == nil:
+	case errors.Is(lerr, fs.ErrExist):
+		// Still there after every attempt: replace it; rename is atomic.
 		if err := os.Rename(tmpName, target); err != nil {
 			return fmt.Errorf("blob: rename: %w", bare(err))
 		}
@@ -412,6 +453,7 @@ func isHexDigit(c byte) bool {
 
 // CleanTemp removes temporary files left in the store's tmp directory by
 // writes that crashed, if they were last modified more than olderThan ago.
+// Blobs that RemoveUnused moved aside are left for RestoreRemovals.
 // Choose olderThan well beyond the longest stall of a running Put, whose
 // temporary file it would otherwise remove. It reports how many files it
 // removed, and carries on past files it cannot remove, returning the
@@ -425,8 +467,8 @@ func (s *Store) CleanTemp(olderThan time.Duration) (removed int, err error) {
 	var failed int
 	var first error
 	for _, e := range es {
-		if !e.Type().IsRegular() {
-			continue
+		if !e.Type().IsRegular() || strings.HasPrefix(e.Name(), quarantinePrefix) {
+			continue // blobs being removed are RemoveUnused's to settle
 		}
 		fi, err := e.Info()
 		if errors.Is(err, fs.ErrNotExist) {

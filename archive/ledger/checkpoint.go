@@ -123,10 +123,11 @@ func (k *Key) Sign(size uint64, root []byte) (string, error) {
 // OpenKey returns the archive's signing key. A non-empty skey (from the
 // environment, VERBATIM_LEDGER_KEY) is used as it is; otherwise the key is
 // read from keyFile, which is created with a new key named NewKeyName(),
-// mode 0600, if it does not exist. The public key is written to pubFile
-// (mode 0644) if that does not exist; if it exists and holds another key,
-// OpenKey fails rather than sign with a key that the published one does not
-// verify.
+// mode 0600, if neither it nor pubFile exists (a pubFile without its
+// keyFile is an error: that key is to be restored, not replaced). The
+// public key is written to pubFile (mode 0644) if that does not exist; if
+// it exists and holds another key, OpenKey fails rather than sign with a
+// key that the published one does not verify.
 func OpenKey(keyFile, pubFile, skey string) (*Key, error) {
 	if strings.TrimSpace(skey) == "" {
 		b, err := os.ReadFile(keyFile)
@@ -134,6 +135,14 @@ func OpenKey(keyFile, pubFile, skey string) (*Key, error) {
 		case err == nil:
 			skey = string(b)
 		case errors.Is(err, fs.ErrNotExist):
+			// A published key without its signing key (an archive
+			// restored from a backup made without it): a new key would
+			// sign checkpoints that the published one does not verify.
+			if pubFile != "" {
+				if _, err := os.Stat(pubFile); err == nil {
+					return nil, fmt.Errorf("ledger key: %s is missing but %s is there: restore the signing key to %s (or set VERBATIM_LEDGER_KEY); move %s aside only if the key is lost and a new one is meant", filepath.Base(keyFile), filepath.Base(pubFile), keyFile, filepath.Base(pubFile))
+				}
+			}
 			if skey, err = createKeyFile(keyFile); err != nil {
 				return nil, err
 			}

@@ -299,3 +299,24 @@ func TestLedgerReceiptVerify(t *testing.T) {
 		t.Error("a later checkpoint of another tree verified")
 	}
 }
+
+// TestLedgerKeyNotReplaced: a ledger.pub without its ledger.key (an
+// archive restored from a backup without the private key) is an error, and
+// no new key is made.
+func TestLedgerKeyNotReplaced(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, pubFile := filepath.Join(dir, "ledger.key"), filepath.Join(dir, "ledger.pub")
+	if _, err := OpenKey(keyFile, pubFile, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	_, err := OpenKey(keyFile, pubFile, "")
+	if err == nil || !strings.Contains(err.Error(), "ledger.key is missing but ledger.pub is there") {
+		t.Errorf("OpenKey without its key file: %v", err)
+	}
+	if _, err := os.Stat(keyFile); !os.IsNotExist(err) {
+		t.Errorf("a new ledger.key was made: %v", err)
+	}
+}

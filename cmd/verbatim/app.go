@@ -70,6 +70,8 @@ func commands() []command {
 		{"proof", "an offline-verifiable receipt for a capture (or --since SIZE: a consistency proof)", runProof},
 		{"verify-receipt", "check a receipt offline with the archive's public key", runVerifyReceipt},
 		{"audit", "re-hash every blob, rebuild the Merkle log, check every signed checkpoint", runAudit},
+		{"gc", "remove orphan blobs (stored but never recorded) older than --grace (default 1h)", runGC},
+		{"backup", "a consistent, checked copy of the archive in DIR: database, blobs, public key", runBackup},
 		{"report", "the integrity report: new captures, edits, deletions, failures, audit, signed checkpoint (--since 24h)", runReport},
 		{"config", "show the effective configuration (secrets redacted)", runConfig},
 		{"version", "print the version", runVersion},
