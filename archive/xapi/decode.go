@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/verbatim-archive/verbatim/archive"
 )
@@ -120,11 +122,30 @@ func DecodePage(data []byte) (*Page, error) {
 		return nil, errors.New("decode page: body is not a JSON object")
 	}
 	var raw rawPage
-	if err := json.Unmarshal(trimmed, &raw); err != nil {
-		return nil, fmt.Errorf("decode page: %w", describeJSONError(err, len(data)-len(bytes.TrimLeft(data, " \t\r\n"))))
-	}
-	if p := raw.problem(); p != nil {
-		return nil, p
+	var entries []json.RawMessage
+	var single bool
+	var decoded []rawEntry
+	list := listPages.Get().(*listPage)
+	defer listPages.Put(list)
+	// Unmarshal appends to Data without zeroing what the last page left.
+	clear(list.Data[:cap(list.Data)])
+	*list = listPage{Data: list.Data[:0]}
+	if json.Unmarshal(trimmed, list) == nil && len(list.Data) > 0 {
+		raw.rawRest, decoded = list.rawRest, list.Data
+		entries = make([]json.RawMessage, len(decoded))
+	} else {
+		// Anything else (one object, no data, a problem, an error) the
+		// long way, which names the entry at fault.
+		if err := json.Unmarshal(trimmed, &raw); err != nil {
+			return nil, fmt.Errorf("decode page: %w", describeJSONError(err, len(data)-len(bytes.TrimLeft(data, " \t\r\n"))))
+		}
+		if p := raw.problem(); p != nil {
+			return nil, p
+		}
+		var err error
+		if entries, single, err = splitData(raw.Data); err != nil {
+			return nil, fmt.Errorf("decode page: %w", err)
+		}
 	}
 
 	page := &Page{
@@ -139,22 +160,18 @@ func DecodePage(data []byte) (*Page, error) {
 		page.Errors = append(page.Errors, e.apiError())
 	}
 
-	var tweets []*rawTweet
-	var tweetWhere []string
-	// Fast path: an array decoded in one pass; the slow path below only
-	// runs to name the entry at fault.
-	var entries []json.RawMessage
-	var single bool
-	var decoded []rawEntry
-	if d := bytes.TrimSpace(raw.Data); len(d) > 0 && d[0] == '[' && json.Unmarshal(d, &decoded) == nil {
-		entries = make([]json.RawMessage, len(decoded))
-	} else {
-		decoded = nil
-		var err error
-		if entries, single, err = splitData(raw.Data); err != nil {
-			return nil, fmt.Errorf("decode page: %w", err)
+	// Each post's place in the body, for errors.
+	where := func(i int) string {
+		if single {
+			return "data"
 		}
+		return fmt.Sprintf("data[%d]", i)
 	}
+	type tweetAt struct {
+		t *rawTweet
+		i int
+	}
+	tweets := make([]tweetAt, 0, len(entries))
 	seenUser := make(map[string]bool)
 	addUser := func(u rawUser, where string) error {
 		if u.ID == "" {
@@ -168,24 +185,22 @@ func DecodePage(data []byte) (*Page, error) {
 		return nil
 	}
 	for i, entry := range entries {
-		where := "data"
-		if !single {
-			where = fmt.Sprintf("data[%d]", i)
-		}
-		var e rawEntry
+		var e *rawEntry
 		if decoded != nil {
-			e = decoded[i]
-		} else if err := json.Unmarshal(entry, &e); err != nil {
-			return nil, fmt.Errorf("decode page: %s: %w", where, describeJSONError(err, 0))
+			e = &decoded[i]
+		} else {
+			e = new(rawEntry)
+			if err := json.Unmarshal(entry, e); err != nil {
+				return nil, fmt.Errorf("decode page: %s: %w", where(i), describeJSONError(err, 0))
+			}
 		}
 		if e.isUser() {
-			if err := addUser(e.user(), where); err != nil {
+			if err := addUser(e.user(), where(i)); err != nil {
 				return nil, fmt.Errorf("decode page: %w", err)
 			}
 			continue
 		}
-		tweets = append(tweets, &e.rawTweet)
-		tweetWhere = append(tweetWhere, where)
+		tweets = append(tweets, tweetAt{&e.rawTweet, i})
 	}
 	for i, u := range raw.Includes.Users {
 		if err := addUser(u, fmt.Sprintf("includes.users[%d]", i)); err != nil {
@@ -204,10 +219,13 @@ func DecodePage(data []byte) (*Page, error) {
 		}
 	}
 
-	for i, t := range tweets {
-		post, err := t.post(users, media)
+	if len(tweets) > 0 {
+		page.Posts = make([]archive.Post, 0, len(tweets))
+	}
+	for _, t := range tweets {
+		post, err := t.t.post(users, media)
 		if err != nil {
-			return nil, fmt.Errorf("decode page: %s: %w", tweetWhere[i], err)
+			return nil, fmt.Errorf("decode page: %s: %w", where(t.i), err)
 		}
 		page.Posts = append(page.Posts, post)
 	}
@@ -258,7 +276,24 @@ func describeJSONError(err error, base int) error {
 // rawPage is the top level of a v2 response body, including the members of
 // a problem body.
 type rawPage struct {
-	Data     json.RawMessage `json:"data"`
+	Data json.RawMessage `json:"data"`
+	rawRest
+}
+
+// listPage is a list response decoded in one pass, data and all: the
+// common case, which rawPage would read three times (once to split off
+// data, once to check its entries, once to decode them).
+type listPage struct {
+	Data []rawEntry `json:"data"`
+	rawRest
+}
+
+// listPages keeps listPages between pages: their entries are large, and a
+// page of a hundred would otherwise grow its slice from nothing each time.
+var listPages = sync.Pool{New: func() any { return new(listPage) }}
+
+// rawRest is the top level of a v2 response body but its data.
+type rawRest struct {
 	Includes struct {
 		Users  []rawUser  `json:"users"`
 		Tweets []rawTweet `json:"tweets"`
@@ -553,8 +588,8 @@ func (id *jsonID) UnmarshalJSON(b []byte) error {
 		*id = ""
 		return nil
 	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := jsonString(b)
+		if err != nil {
 			return err
 		}
 		*id = jsonID(s)
@@ -565,6 +600,28 @@ func (id *jsonID) UnmarshalJSON(b []byte) error {
 	default:
 		return fmt.Errorf("id %.40s is neither a string nor an integer", b)
 	}
+}
+
+// jsonString decodes a JSON string literal. The common literal, with no
+// escapes or control characters and valid UTF-8, is its bytes between the
+// quotes; anything else goes through encoding/json.
+func jsonString(b []byte) (string, error) {
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' {
+		inner := b[1 : n-1]
+		plain := true
+		for _, c := range inner {
+			if c == '\\' || c == '"' || c < 0x20 {
+				plain = false
+				break
+			}
+		}
+		if plain && utf8.Valid(inner) {
+			return string(inner), nil
+		}
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 // isDigits reports whether s is a non-empty run of ASCII digits.
@@ -588,7 +645,8 @@ type flexInt int64
 func (n *flexInt) UnmarshalJSON(b []byte) error {
 	s := string(b)
 	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
+		var err error
+		if s, err = jsonString(b); err != nil {
 			return err
 		}
 	}
@@ -615,8 +673,8 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 	case string(b) == "null":
 		*s = ""
 	case len(b) > 0 && b[0] == '"':
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
+		v, err := jsonString(b)
+		if err != nil {
 			return err
 		}
 		*s = flexString(v)

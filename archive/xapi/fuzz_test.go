@@ -2,6 +2,7 @@ package xapi
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -62,4 +63,23 @@ func ids(posts []archive.Post) []string {
 		out[i] = p.ID
 	}
 	return out
+}
+
+// FuzzJSONString checks the shortcut for plain string literals against
+// encoding/json on every literal it accepts.
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{`"1542228578"`, `"a\"b"`, `"caf\u00e9"`, "\"tab\tin\"", "\"\xff\"", `"emoji 🇺🇸"`, `""`, `"\\"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want string
+		werr := json.Unmarshal(b, &want)
+		if werr != nil || len(b) == 0 || b[0] != '"' {
+			return
+		}
+		got, err := jsonString(b)
+		if err != nil || got != want {
+			t.Errorf("jsonString(%q) = %q, %v; encoding/json gives %q", b, got, err, want)
+		}
+	})
 }
