@@ -33,7 +33,7 @@ const (
 	tempPrefix = "put-"
 	dirMode    = 0o755
 	blobMode   = 0o444
-	bufSize    = 64 << 10
+	bufSize    = 256 << 10
 )
 
 // Store is a content-addressed blob store in a local directory. Its methods
@@ -162,20 +162,39 @@ func (s *Store) put(ctx context.Context, r io.Reader, want string) (ref archive.
 }
 
 // copyHashed copies r into both f and h, checking ctx before every read.
-func copyHashed(ctx context.Context, f *os.File, h io.Writer, r io.Reader) (int64, error) {
-	buf := make([]byte, bufSize)
-	var n int64
+// The hashing runs beside the reads and writes, on buffers handed over and
+// back, so a large blob takes the longer of the two rather than their sum.
+func copyHashed(ctx context.Context, f *os.File, h io.Writer, r io.Reader) (n int64, err error) {
+	free := make(chan []byte, 2)
+	free <- make([]byte, bufSize)
+	free <- make([]byte, bufSize)
+	full := make(chan []byte, 2)
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		for b := range full {
+			h.Write(b) // a hash.Hash never returns an error
+			free <- b[:cap(b)]
+		}
+	}()
+	defer func() {
+		close(full)
+		<-hashed // h is complete, or abandoned with err
+	}()
 	for {
 		if err := ctx.Err(); err != nil {
 			return n, fmt.Errorf("blob: put: %w", err)
 		}
+		buf := <-free
 		nr, rerr := r.Read(buf)
 		if nr > 0 {
-			h.Write(buf[:nr]) // a hash.Hash never returns an error
+			full <- buf[:nr]
 			if _, err := f.Write(buf[:nr]); err != nil {
 				return n, fmt.Errorf("blob: write: %w", bare(err))
 			}
 			n += int64(nr)
+		} else {
+			free <- buf
 		}
 		if rerr == io.EOF {
 			return n, nil
