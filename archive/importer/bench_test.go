@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -65,7 +66,15 @@ func v2JSONL(b *testing.B) string {
 			f.err = err
 			return
 		}
+		// On disk before the clock starts, as a file to import would be:
+		// otherwise the kernel writes it out during the first import.
+		if err := out.Sync(); err != nil {
+			out.Close()
+			f.err = err
+			return
+		}
 		f.err = out.Close()
+		runtime.GC()
 	})
 	if f.err != nil {
 		b.Fatal(f.err)

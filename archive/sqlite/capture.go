@@ -160,7 +160,7 @@ func (db *DB) SetPostStatus(ctx context.Context, id, status, detail string) (boo
 		var cur, editIDs string
 		var versions int
 		err := tx.QueryRowContext(ctx, `SELECT p.ord, p.status, p.edit_ids, p.versions FROM posts p WHERE p.ord IN
-			(SELECT post_ord FROM post_versions WHERE id = ? UNION SELECT post_ord FROM edit_links WHERE id = ?)`, id, id).Scan(&ord, &cur, &editIDs, &versions)
+			(SELECT post_ord FROM versions WHERE id = ? UNION SELECT post_ord FROM edit_links WHERE id = ?)`, id, id).Scan(&ord, &cur, &editIDs, &versions)
 		if err != nil {
 			return notFound(err)
 		}
@@ -215,7 +215,7 @@ func (db *DB) AddMedia(ctx context.Context, posts []archive.Post) (int, error) {
 					continue
 				}
 				res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO media(post_ord, media_key, type, url, next_attempt)
-					SELECT post_ord, ?, ?, ?, ? FROM post_versions WHERE id = ?`, m.Key, m.Type, m.URL, now, p.ID)
+					SELECT post_ord, ?, ?, ?, ? FROM versions WHERE id = ?`, m.Key, m.Type, m.URL, now, p.ID)
 				if err != nil {
 					return err
 				}
@@ -375,7 +375,7 @@ func (db *DB) JobRuns(ctx context.Context, job string, limit int) ([]JobRun, err
 // PostOrd returns the order key of the post holding a version id.
 func (db *DB) PostOrd(ctx context.Context, id string) (int64, error) {
 	var ord int64
-	err := db.db.QueryRowContext(ctx, `SELECT post_ord FROM post_versions WHERE id = ?
+	err := db.db.QueryRowContext(ctx, `SELECT post_ord FROM versions WHERE id = ?
 		UNION ALL SELECT post_ord FROM edit_links WHERE id = ? LIMIT 1`, id, id).Scan(&ord)
 	if err != nil {
 		return 0, fmt.Errorf("post %s: %w", id, notFound(err))

@@ -59,7 +59,7 @@ func (db *DB) RecordCapture(ctx context.Context, in CaptureInput) (int64, error)
 		var postOrd any
 		if in.PostID != "" {
 			var ord int64
-			err := tx.QueryRowContext(ctx, `SELECT post_ord FROM post_versions WHERE id = ?`, in.PostID).Scan(&ord)
+			err := tx.QueryRowContext(ctx, `SELECT post_ord FROM versions WHERE id = ?`, in.PostID).Scan(&ord)
 			if errors.Is(err, sql.ErrNoRows) {
 				err = tx.QueryRowContext(ctx, `SELECT ord FROM posts WHERE id = ?`, in.PostID).Scan(&ord)
 			}

@@ -65,7 +65,7 @@ func (db *DB) matchPosts(ctx context.Context, ords []int64, postURL string) ([]M
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows, err = db.db.QueryContext(ctx, `SELECT post_ord, id, seq, created_at, text FROM post_versions
+	rows, err = db.db.QueryContext(ctx, `SELECT post_ord, id, seq, created_at, text FROM versions
 		WHERE post_ord IN (SELECT value FROM json_each(?)) ORDER BY post_ord, seq, created_at`, string(list))
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func (db *DB) PostsByVersionIDs(ctx context.Context, ids []string, postURL strin
 		return nil, err
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT j.value, coalesce(
-			(SELECT post_ord FROM post_versions WHERE id = j.value),
+			(SELECT post_ord FROM versions WHERE id = j.value),
 			(SELECT post_ord FROM edit_links WHERE id = j.value),
 			(SELECT ord FROM posts WHERE id = j.value))
 		FROM json_each(?) j`, string(list))

@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/verbatim-archive/verbatim/archive"
@@ -43,21 +45,20 @@ func (s *WriteStats) Add(o WriteStats) {
 type PostWriter struct {
 	db       *DB
 	accounts map[string]accountRow
-	// pending holds the rows of the open transaction that the full-text
-	// index does not have yet: new posts, and posts whose text changed
-	// (their old entries are in unindex). They go in with one statement at
-	// the end: FTS5 writes out its buffer at the end of every statement
-	// that changes it, and whenever a rowid is not above the last one
-	// written, so indexing post by post between other writes leaves many
-	// tiny segments to merge. Migration 3 dropped the update trigger for
-	// this; every change of an indexed column goes through here.
-	pending   []ftsRow
-	pendingAt map[int64]int // ord → index in pending
-	unindex   []ftsRow      // entries to take out of the index first
-	edited    []string      // posts of the open transaction that gained a version
-	// runPosts and runVersions are the full-run statements of the open
-	// transaction.
-	runPosts, runVersions *sql.Stmt
+	// pending holds the posts of the open transaction that the full-text
+	// index does not have yet: new posts, and posts whose indexed columns
+	// changed (their old entries are in unindex). They go in with one
+	// statement at the end, read from their rows: FTS5 writes out its
+	// buffer at the end of every statement that changes it, and whenever a
+	// rowid is not above the last one written, so indexing post by post
+	// between other writes leaves many tiny segments to merge. Migration 3
+	// dropped the update trigger for this; every change of an indexed
+	// column goes through here.
+	pending map[int64]bool
+	unindex []ftsRow // entries to take out of the index first
+	edited  []string // posts of the open transaction that gained a version
+	// runPosts is the full-run statement of the open transaction.
+	runPosts *sql.Stmt
 }
 
 type ftsRow struct {
@@ -65,26 +66,22 @@ type ftsRow struct {
 	text, author, previous string
 }
 
-// index queues r to be (re)indexed, replacing what is queued for its ord.
-func (w *PostWriter) index(r ftsRow) {
-	if i, ok := w.pendingAt[r.ord]; ok {
-		w.pending[i] = r
-		return
+// index queues the post at ord to be (re)indexed as its row stands when
+// the transaction ends.
+func (w *PostWriter) index(ord int64) {
+	if w.pending == nil {
+		w.pending = make(map[int64]bool)
 	}
-	if w.pendingAt == nil {
-		w.pendingAt = make(map[int64]int)
-	}
-	w.pendingAt[r.ord] = len(w.pending)
-	w.pending = append(w.pending, r)
+	w.pending[ord] = true
 }
 
 // reindex queues a change of an indexed row: old is what the index holds
-// now (unless the row is still pending), r what it should hold.
-func (w *PostWriter) reindex(old, r ftsRow) {
-	if _, ok := w.pendingAt[r.ord]; !ok {
+// now, unless the row is still pending.
+func (w *PostWriter) reindex(old ftsRow) {
+	if !w.pending[old.ord] {
 		w.unindex = append(w.unindex, old)
 	}
-	w.index(r)
+	w.index(old.ord)
 }
 
 type accountRow struct {
@@ -129,17 +126,15 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 	err := w.db.tx(ctx, func(tx *sql.Tx) error {
 		stats = WriteStats{}
 		clear(newAccounts)
-		w.pending, w.unindex = w.pending[:0], w.unindex[:0]
-		clear(w.pendingAt)
+		clear(w.pending)
+		w.unindex = w.unindex[:0]
 		w.edited = w.edited[:0]
-		w.runPosts, w.runVersions = nil, nil
+		w.runPosts = nil
 		defer func() {
-			for _, st := range []*sql.Stmt{w.runPosts, w.runVersions} {
-				if st != nil {
-					st.Close()
-				}
+			if w.runPosts != nil {
+				w.runPosts.Close()
 			}
-			w.runPosts, w.runVersions = nil, nil
+			w.runPosts = nil
 		}()
 		var st txStmts
 		defer st.close()
@@ -192,15 +187,21 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 		}
 		// Plain posts first, then the rest, which may change the rows of
 		// the plain ones; the full-text index gets them all at the end.
-		var others []*Item
+		var others, plain []*Item
 		for i := range items {
-			if i%256 == 0 && ctx.Err() != nil {
-				return ctx.Err()
-			}
 			it := &items[i]
 			if !isPlain(&it.Post) {
 				others = append(others, it)
 				continue
+			}
+			plain = append(plain, it)
+		}
+		// In key order, the whole batch: B-tree appends rather than
+		// splits (timelines come newest first), runs of neighbours.
+		sortByKey(plain, func(it *Item) int64 { return archive.OrderKey(archive.PlatformX, it.Post.ID, it.Post.CreatedAt) })
+		for i, it := range plain {
+			if i%256 == 0 && ctx.Err() != nil {
+				return ctx.Err()
 			}
 			if run = append(run, it); len(run) == runSize {
 				if err := flush(); err != nil {
@@ -214,11 +215,7 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 		// In key order too: an update of an indexed row makes FTS5 write
 		// out its buffer whenever its rowid is below the last one written,
 		// so edits in timeline order (newest first) would cost a flush each.
-		slices.SortStableFunc(others, func(a, b *Item) int {
-			ka, _ := rootKey(&a.Post)
-			kb, _ := rootKey(&b.Post)
-			return cmp.Compare(ka, kb)
-		})
+		sortByKey(others, func(it *Item) int64 { k, _ := rootKey(&it.Post); return k })
 		for _, it := range others {
 			added, err := w.writeOne(ctx, tx, &st, newAccounts, it, now)
 			if err != nil {
@@ -238,8 +235,24 @@ func (w *PostWriter) Write(ctx context.Context, items []Item) (WriteStats, error
 	return stats, nil
 }
 
-// runSize is how many posts one multi-row INSERT carries (16 values each,
-// well under SQLite's limit on variables).
+// sortByKey sorts items by key, stably, computing each key once.
+func sortByKey(items []*Item, key func(*Item) int64) {
+	type keyed struct {
+		k  int64
+		it *Item
+	}
+	ks := make([]keyed, len(items))
+	for i, it := range items {
+		ks[i] = keyed{key(it), it}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int { return cmp.Compare(a.k, b.k) })
+	for i := range ks {
+		items[i] = ks[i].it
+	}
+}
+
+// runSize is how many posts one multi-row INSERT carries (runArgs values
+// each, well under SQLite's limit on variables).
 const runSize = 128
 
 // rootKey returns the order key and creation time of the post p is a
@@ -266,20 +279,11 @@ func isPlain(p *archive.Post) bool {
 		(p.Platform == "" || p.Platform == archive.PlatformX) && !p.CreatedAt.IsZero()
 }
 
-// writeRun writes plain posts with one multi-row INSERT for the posts and
-// one for their versions, then falls back to the per-post path for any
-// whose post already existed but whose version was new.
+// writeRun writes plain posts, in key order, with one multi-row INSERT, each new post
+// holding its version in its own row, then adds the version of any whose
+// post already existed, if it is new, one by one.
 func (w *PostWriter) writeRun(ctx context.Context, tx *sql.Tx, newAccounts map[string]accountRow, run []*Item, now string) ([]addResult, error) {
-	// In key order: B-tree appends, not splits (timelines come newest first).
-	slices.SortStableFunc(run, func(a, b *Item) int {
-		return cmp.Compare(archive.OrderKey(archive.PlatformX, a.Post.ID, a.Post.CreatedAt), archive.OrderKey(archive.PlatformX, b.Post.ID, b.Post.CreatedAt))
-	})
-	var pq, vq strings.Builder
-	pq.WriteString(`INSERT INTO posts(ord, id, platform, account_id, handle, author_name, created_at, latest_id, text, lang,
-		versions, edit_ids, has_media, status, first_seen, last_seen) VALUES `)
-	vq.WriteString(`INSERT OR IGNORE INTO post_versions(id, post_ord, seq, created_at, text, capture_id, page, first_seen, detail) VALUES `)
-	pargs := make([]any, 0, len(run)*15)
-	vargs := make([]any, 0, len(run)*8)
+	pargs := make([]any, 0, len(run)*runArgs)
 	ords := make([]int64, len(run))
 	for i, it := range run {
 		p := &it.Post
@@ -312,81 +316,168 @@ func (w *PostWriter) writeRun(ctx context.Context, tx *sql.Tx, newAccounts map[s
 		if err != nil {
 			return nil, err
 		}
-		created := formatTime(p.CreatedAt)
-		if i > 0 {
-			pq.WriteByte(',')
-			vq.WriteByte(',')
-		}
-		pq.WriteString("(?,?,?,?,?,?,?,?,?,?,1,?,?,'live',?,?)")
-		pargs = append(pargs, ord, p.ID, p.Platform, acctID, handle, name, created, p.ID, p.Text, p.Lang, p.ID, hasMedia, now, now)
-		vq.WriteString("(?,?,0,?,?,?,?,?,?)")
-		vargs = append(vargs, p.ID, ord, created, p.Text, capID, it.Page, now, detail)
+		pargs = append(pargs, ord, p.ID, acctID, handle, name, formatTime(p.CreatedAt), p.ID, p.Text, p.Lang, p.ID, hasMedia, now, now,
+			capID, it.Page, detail)
 	}
-	pq.WriteString(" ON CONFLICT DO NOTHING RETURNING ord")
-	vq.WriteString(" RETURNING id")
-	// Full runs reuse statements prepared once per transaction, so SQLite
-	// parses the long INSERT once rather than once a run.
-	var pst, vst *sql.Stmt
-	if len(run) == runSize {
-		var err error
-		if w.runPosts == nil {
-			if w.runPosts, err = tx.PrepareContext(ctx, pq.String()); err != nil {
-				return nil, err
-			}
-			if w.runVersions, err = tx.PrepareContext(ctx, vq.String()); err != nil {
-				return nil, err
-			}
-		}
-		pst, vst = w.runPosts, w.runVersions
-	}
-	newPosts, err := returned[int64](ctx, tx, pst, pq.String(), pargs)
+	newPosts, err := w.insertRun(ctx, tx, runSQL(len(run)), pargs, ords)
 	if err != nil {
 		return nil, err
 	}
-	newVersions, err := returned[string](ctx, tx, vst, vq.String(), vargs)
-	if err != nil {
-		return nil, err
-	}
-	done := make(map[int64]bool, len(newPosts))
-	for i := range run {
-		if newPosts[ords[i]] && !done[ords[i]] {
-			done[ords[i]] = true
-			w.index(ftsRow{ords[i], pargs[i*14+8].(string), pargs[i*14+4].(string) + " " + pargs[i*14+5].(string), ""})
-		}
+	for ord := range newPosts {
+		w.index(ord)
 	}
 	out := make([]addResult, len(run))
 	for i, it := range run {
-		switch {
-		case newPosts[ords[i]]:
+		if newPosts[ords[i]] {
 			delete(newPosts, ords[i]) // a repeat later in the run is not new
 			out[i] = addedPost
-		case newVersions[it.Post.ID]:
-			// The post was known from a later version: this is its original.
-			if err := w.refreshPost(ctx, tx, ords[i], it.Post.EditHistory, now); err != nil {
-				return nil, fmt.Errorf("post %s: %w", it.Post.ID, err)
-			}
-			if err := w.noteEdit(ctx, tx, ords[i], it.Post.ID, now); err != nil {
-				return nil, err
-			}
-			out[i] = addedVersion
-		default:
-			out[i] = addedNothing
+			continue
 		}
-		delete(newVersions, it.Post.ID)
+		known, err := versionKnown(ctx, tx, it.Post.ID)
+		if err != nil {
+			return nil, fmt.Errorf("post %s: %w", it.Post.ID, err)
+		}
+		if known {
+			out[i] = addedNothing
+			continue
+		}
+		// The post was known from a later version: this is its original.
+		if err := materialize(ctx, tx, ords[i]); err != nil {
+			return nil, fmt.Errorf("post %s: %w", it.Post.ID, err)
+		}
+		a := pargs[i*runArgs:]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO post_versions(id, post_ord, seq, created_at, text, capture_id, page, first_seen, detail)
+			VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?)`, it.Post.ID, ords[i], a[5], a[7], a[13], a[14], now, a[15]); err != nil {
+			return nil, fmt.Errorf("post %s: %w", it.Post.ID, err)
+		}
+		if err := w.refreshPost(ctx, tx, ords[i], it.Post.EditHistory, now); err != nil {
+			return nil, fmt.Errorf("post %s: %w", it.Post.ID, err)
+		}
+		if err := w.noteEdit(ctx, tx, ords[i], it.Post.ID, now); err != nil {
+			return nil, err
+		}
+		out[i] = addedVersion
 	}
 	return out, nil
 }
 
-// returned runs an INSERT … RETURNING (the prepared statement when given)
-// and collects the returned keys.
-func returned[K comparable](ctx context.Context, tx *sql.Tx, st *sql.Stmt, q string, args []any) (map[K]bool, error) {
-	var rows *sql.Rows
-	var err error
-	if st != nil {
-		rows, err = st.QueryContext(ctx, args...)
-	} else {
-		rows, err = tx.QueryContext(ctx, q, args...)
+// runSQL returns writeRun's INSERT of n posts, each a new post that keeps
+// its only version in its own row (migration 7). (Numbered parameters, to
+// bind the time once a run, cost more than they save: the driver looks
+// each one's name up in a list.)
+func runSQL(n int) string {
+	if n == runSize {
+		fullRunOnce.Do(func() { fullRunSQL = buildRunSQL(runSize) })
+		return fullRunSQL
 	}
+	return buildRunSQL(n)
+}
+
+var (
+	fullRunOnce sync.Once
+	fullRunSQL  string
+)
+
+func buildRunSQL(n int) string {
+	const (
+		head = `INSERT INTO posts(ord, id, platform, account_id, handle, author_name, created_at, latest_id, text, lang,
+		versions, edit_ids, has_media, status, first_seen, last_seen, v_capture, v_page, v_detail) VALUES `
+		row  = "(?,?,'x',?,?,?,?,?,?,?,1,?,?,'live',?,?,?,?,?)"
+		tail = " ON CONFLICT DO NOTHING"
+	)
+	var b strings.Builder
+	b.Grow(len(head) + n*(len(row)+1) + len(tail))
+	b.WriteString(head)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(tail)
+	return b.String()
+}
+
+// insertRun runs writeRun's INSERT (q, without a RETURNING clause) and
+// returns the order keys of the posts it added. A full run, the bulk of an
+// import, is tried first without RETURNING, whose rows cost more to read
+// than the insert: inside a savepoint, and when it added fewer posts than
+// it holds (some were archived already) it is rolled back and run again
+// with RETURNING, as shorter runs (a page of a timeline, mostly known) are
+// at once.
+func (w *PostWriter) insertRun(ctx context.Context, tx *sql.Tx, q string, args []any, ords []int64) (map[int64]bool, error) {
+	distinct := make(map[int64]bool, len(ords))
+	for _, o := range ords {
+		distinct[o] = true
+	}
+	if len(ords) == runSize {
+		// Full runs reuse a statement prepared once per transaction, so
+		// SQLite parses the long INSERT once rather than once a run.
+		if w.runPosts == nil {
+			var err error
+			if w.runPosts, err = tx.PrepareContext(ctx, q); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT run`); err != nil {
+			return nil, err
+		}
+		res, err := w.runPosts.ExecContext(ctx, args...)
+		var n int64
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		if err == nil && n == int64(len(distinct)) {
+			_, err = tx.ExecContext(ctx, `RELEASE run`)
+			return distinct, err
+		}
+		for _, q := range []string{`ROLLBACK TO run`, `RELEASE run`} {
+			if _, rerr := tx.ExecContext(ctx, q); rerr != nil {
+				return nil, errors.Join(err, rerr)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return returned[int64](ctx, tx, q+" RETURNING ord", args)
+}
+
+// runArgs is the number of arguments a post takes in writeRun's INSERT.
+const runArgs = 16
+
+// versionKnown reports whether the version id is archived, in
+// post_versions or as the only version of its post.
+func versionKnown(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
+	var known bool
+	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM post_versions WHERE id = ?1)
+		OR EXISTS (SELECT 1 FROM posts WHERE id = ?1 AND v_detail IS NOT NULL)`, id).Scan(&known)
+	return known, err
+}
+
+// materialize moves the only version of the post at ord from its row into
+// post_versions, where a second version can join it; it does nothing when
+// the post's versions are there already. Everything that adds a version to
+// a post, renumbers or moves its versions calls it first.
+func materialize(ctx context.Context, tx *sql.Tx, ord int64) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO post_versions(id, post_ord, seq, created_at, text, capture_id, page, first_seen, detail)
+		SELECT id, ord, 0, created_at, text, v_capture, coalesce(v_page, 0), first_seen, v_detail FROM posts
+		WHERE ord = ? AND v_detail IS NOT NULL`, ord)
+	if err != nil {
+		return fmt.Errorf("materialize version: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE posts SET v_capture = NULL, v_page = NULL, v_detail = NULL WHERE ord = ?`, ord); err != nil {
+		return fmt.Errorf("materialize version: %w", err)
+	}
+	return nil
+}
+
+// returned runs an INSERT … RETURNING and collects the returned keys.
+func returned[K comparable](ctx context.Context, tx *sql.Tx, q string, args []any) (map[K]bool, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -472,32 +563,9 @@ func (w *PostWriter) writeOne(ctx context.Context, tx *sql.Tx, st *txStmts, newA
 		return 0, err
 	}
 	if n == 1 {
-		w.index(ftsRow{ord, p.Text, handle + " " + name, ""})
+		w.index(ord)
 	}
-	detail, err := marshalDetail(p)
-	if err != nil {
-		return 0, err
-	}
-	var capID any
-	if it.CaptureID != 0 {
-		capID = it.CaptureID
-	}
-	seq := p.Seq()
-	if n == 0 && len(p.EditHistory) == 0 {
-		// Its place in the history is known from the post's edit ids.
-		var ids string
-		if err := tx.QueryRowContext(ctx, `SELECT edit_ids FROM posts WHERE ord = ?`, ord).Scan(&ids); err != nil {
-			return 0, err
-		}
-		if i := slices.Index(strings.Fields(ids), p.ID); i >= 0 {
-			seq = i
-		}
-	}
-	res, err = st.insVersion.ExecContext(ctx, p.ID, ord, seq, formatTime(p.CreatedAt), p.Text, capID, it.Page, now, detail)
-	if err != nil {
-		return 0, err
-	}
-	m, err := res.RowsAffected()
+	m, err := insertVersion(ctx, tx, st, it, ord, n == 0, now)
 	if err != nil {
 		return 0, err
 	}
@@ -563,9 +631,59 @@ func jsonString(s string) string {
 	return string(b)
 }
 
+// insertVersion adds the version it holds to the post at ord in
+// post_versions, unless it is archived already, and returns 1 if it added
+// it. existed says the post was archived before this version.
+func insertVersion(ctx context.Context, tx *sql.Tx, st *txStmts, it *Item, ord int64, existed bool, now string) (int64, error) {
+	p := &it.Post
+	if existed {
+		// Perhaps with this very version in its own row; any other
+		// version joins that one in post_versions.
+		var inline string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM posts WHERE ord = ? AND v_detail IS NOT NULL`, ord).Scan(&inline)
+		switch {
+		case err == nil && inline == p.ID:
+			return 0, nil
+		case err == nil:
+			if err := materialize(ctx, tx, ord); err != nil {
+				return 0, err
+			}
+		case !errors.Is(err, sql.ErrNoRows):
+			return 0, err
+		}
+	}
+	detail, err := marshalDetail(p)
+	if err != nil {
+		return 0, err
+	}
+	var capID any
+	if it.CaptureID != 0 {
+		capID = it.CaptureID
+	}
+	seq := p.Seq()
+	if existed && len(p.EditHistory) == 0 {
+		// Its place in the history is known from the post's edit ids.
+		var ids string
+		if err := tx.QueryRowContext(ctx, `SELECT edit_ids FROM posts WHERE ord = ?`, ord).Scan(&ids); err != nil {
+			return 0, err
+		}
+		if i := slices.Index(strings.Fields(ids), p.ID); i >= 0 {
+			seq = i
+		}
+	}
+	res, err := st.insVersion.ExecContext(ctx, p.ID, ord, seq, formatTime(p.CreatedAt), p.Text, capID, it.Page, now, detail)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // refreshPost merges posts that turn out to be versions of this one, then
 // recomputes the post's newest text, earlier texts, edit ids and status.
 func (w *PostWriter) refreshPost(ctx context.Context, tx *sql.Tx, ord int64, history []string, now string) error {
+	if err := materialize(ctx, tx, ord); err != nil {
+		return err
+	}
 	var rootID, editIDs, status string
 	var old ftsRow
 	old.ord = ord
@@ -596,6 +714,9 @@ func (w *PostWriter) refreshPost(ctx context.Context, tx *sql.Tx, ord int64, his
 		// The delete trigger takes the row out of the index: it must be
 		// in it.
 		if err := w.flushFTS(ctx, tx); err != nil {
+			return err
+		}
+		if err := materialize(ctx, tx, other); err != nil {
 			return err
 		}
 		for _, q := range []string{
@@ -660,7 +781,7 @@ func (w *PostWriter) refreshPost(ctx context.Context, tx *sql.Tx, ord int64, his
 		return err
 	}
 	if texts[last] != old.text || previous != old.previous {
-		w.reindex(old, ftsRow{ord, texts[last], old.author, previous})
+		w.reindex(old)
 	}
 	return nil
 }
@@ -789,17 +910,28 @@ func renameAuthor(ctx context.Context, tx *sql.Tx, r accountRow) error {
 }
 
 // flushFTS brings the full-text index in step with the open transaction:
-// the old entries of changed rows out, then the pending rows in.
+// the old entries of changed rows out, then the pending rows in, as they
+// stand.
 func (w *PostWriter) flushFTS(ctx context.Context, tx *sql.Tx) error {
 	if err := writeFTS(ctx, tx, `INSERT INTO posts_fts(posts_fts, rowid, text, author, previous) VALUES `, "('delete',?,?,?,?)", w.unindex); err != nil {
 		return err
 	}
 	w.unindex = w.unindex[:0]
-	if err := writeFTS(ctx, tx, `INSERT INTO posts_fts(rowid, text, author, previous) VALUES `, "(?,?,?,?)", w.pending); err != nil {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	ords := slices.Sorted(maps.Keys(w.pending))
+	list, err := json.Marshal(ords)
+	if err != nil {
 		return err
 	}
-	w.pending = w.pending[:0]
-	clear(w.pendingAt)
+	// In rowid order (CROSS JOIN keeps the list as the outer loop), the
+	// values read from the rows rather than bound again.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO posts_fts(rowid, text, author, previous)
+		SELECT p.ord, p.text, p.author, p.previous FROM json_each(?) j CROSS JOIN posts p ON p.ord = j.value`, string(list)); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	clear(w.pending)
 	return nil
 }
 

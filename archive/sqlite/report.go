@@ -204,6 +204,8 @@ type PostEvent struct {
 // PostEvents returns up to limit events noticed in the window, oldest
 // first.
 func (db *DB) PostEvents(ctx context.Context, from, to time.Time, limit int) ([]PostEvent, error) {
+	// post_versions rather than the versions view: an edited post's
+	// versions are all there (a second version materializes the first).
 	rows, err := db.db.QueryContext(ctx, `SELECT e.kind, e.at, p.id, coalesce(a.handle, p.handle), p.created_at, p.text,
 			coalesce(v.id, ''), coalesce(v.text, ''),
 			coalesce((SELECT w.text FROM post_versions w WHERE w.post_ord = v.post_ord

@@ -52,6 +52,10 @@ type DB struct {
 
 	// quotes is the in-memory quotation index, once BuildQuoteIndex made it.
 	quotes quoteIndex
+
+	// kick wakes the checkpointer after a write; stop ends it and done
+	// says it ended. All nil for a read-only database.
+	kick, stop, done chan struct{}
 }
 
 // Options tune Open.
@@ -108,6 +112,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		"foreign_keys(ON)",
 		"temp_store(MEMORY)",
 		fmt.Sprintf("cache_size(-%d)", opt.CacheKiB), // a connection's page cache: memory is bounded by this, not by the archive
+		"wal_autocheckpoint(0)",                      // the checkpointer does it, beside the writers rather than inside their commits
 	} {
 		q.Add("_pragma", p)
 	}
@@ -144,12 +149,70 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 			sdb.Close()
 			return nil, err
 		}
+		db.kick, db.stop, db.done = make(chan struct{}, 1), make(chan struct{}), make(chan struct{})
+		go db.checkpoints()
 	}
 	return db, nil
 }
 
-// Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+// Close closes the database. The last connection to close copies what is
+// left of the write-ahead log into the database file.
+func (db *DB) Close() error {
+	if db.stop != nil {
+		select {
+		case <-db.stop:
+		default:
+			close(db.stop)
+		}
+		<-db.done
+	}
+	return db.db.Close()
+}
+
+// checkpointEvery is the shortest time between two checkpoints while
+// writes keep coming; checkpointIdle is how often the checkpointer looks
+// without being woken (writes outside db.tx do not wake it).
+const (
+	checkpointEvery = 200 * time.Millisecond
+	checkpointIdle  = 2 * time.Second
+)
+
+// checkpoints copies the write-ahead log into the database file in the
+// background, in PASSIVE checkpoints that neither wait for nor block
+// readers and writers. SQLite's automatic checkpoint would do it inside
+// the commit that takes the log past 1000 pages, on the writer's time;
+// here it runs beside the writer, at most every checkpointEvery.
+func (db *DB) checkpoints() {
+	defer close(db.done)
+	idle := time.NewTicker(checkpointIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-db.kick:
+		case <-idle.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if _, err := db.db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && !isBusy(err) {
+			db.log.Warn("checkpoint of the write-ahead log failed", "err", err)
+		}
+		cancel()
+		select {
+		case <-db.stop:
+			return
+		case <-time.After(checkpointEvery):
+		}
+	}
+}
+
+// wrote wakes the checkpointer.
+func (db *DB) wrote() {
+	select {
+	case db.kick <- struct{}{}:
+	default:
+	}
+}
 
 // Path returns the database file's path.
 func (db *DB) Path() string { return db.path }
@@ -261,7 +324,13 @@ func (db *DB) tx1(ctx context.Context, fn func(*sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if db.kick != nil {
+		db.wrote()
+	}
+	return nil
 }
 
 func isBusy(err error) bool {

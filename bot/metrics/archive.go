@@ -406,7 +406,7 @@ func (c *archiveCollector) readMedia(ctx context.Context, _ time.Time, emit emit
 // smallest index.
 func (c *archiveCollector) readSize(ctx context.Context, _ time.Time, emit emitFunc) error {
 	var posts, versions, accounts, artifacts float64
-	err := c.db.SQL().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM post_versions),
+	err := c.db.SQL().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM posts), `+sqlite.CountVersionsSQL+`,
 		(SELECT count(*) FROM accounts), (SELECT count(*) FROM artifacts)`).Scan(&posts, &versions, &accounts, &artifacts)
 	if err != nil {
 		return fmt.Errorf("archive size: %w", err)

@@ -139,6 +139,8 @@ type crashRig struct {
 	tally                   map[crashOp][2]int // kills, runs
 }
 
+// crashImport is a generated v2 JSONL file: the first n posts of
+// archivetest.GenPosts(_, seed).
 type crashImport struct {
 	path string
 	n    int
@@ -190,7 +192,14 @@ func newCrashRig(t *testing.T, seed uint64) *crashRig {
 		fmt.Fprint(w, `</article></body></html>`)
 	}))
 	t.Cleanup(r.site.Close)
-	r.env = append(os.Environ(), "VERBATIM_TEST_AS_CLI=1", "TMPDIR="+tmp, "VERBATIM_ALLOW_PRIVATE_URLS=1",
+	// The processes get this test's environment without the VERBATIM_
+	// settings of whoever runs it (but with the browser's path).
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "VERBATIM_") || strings.HasPrefix(kv, "VERBATIM_BROWSER_PATH=") {
+			r.env = append(r.env, kv)
+		}
+	}
+	r.env = append(r.env, "VERBATIM_TEST_AS_CLI=1", "TMPDIR="+tmp, "VERBATIM_ALLOW_PRIVATE_URLS=1",
 		"VERBATIM_X_API_URL="+r.fake.URL(), "VERBATIM_X_BEARER_TOKEN="+r.fake.Token, "VERBATIM_LOG_FORMAT=json")
 	// Chromium started by verbatim in this process (the reruns) puts its
 	// profile there too.
@@ -434,7 +443,7 @@ func (r *crashRig) prepare(op crashOp, n int) crashRun {
 		for i, p := range posts {
 			im.ids[i] = p.ID
 		}
-		const archived = `SELECT count(*) FROM post_versions WHERE id IN (SELECT value FROM json_each(?))`
+		const archived = `SELECT count(*) FROM versions WHERE id IN (SELECT value FROM json_each(?))`
 		before := r.count(archived, jsonList(im.ids))
 		return crashRun{
 			args: []string{"import", "--format", "json", im.path},
@@ -634,11 +643,12 @@ func (r *crashRig) checkDatabase(n int, posts bool) {
 		}
 		for _, c := range []struct{ what, query string }{
 			{"posts sharing an id", `SELECT count(*) - count(DISTINCT id) FROM posts NOT INDEXED`},
-			{"version ids stored twice", `SELECT count(*) - count(DISTINCT id) FROM post_versions`},
-			{"versions whose edit link names another post", `SELECT count(*) FROM edit_links e JOIN post_versions v ON v.id = e.id WHERE v.post_ord <> e.post_ord`},
-			{"posts whose latest version is not stored", `SELECT count(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM post_versions v WHERE v.id = p.latest_id)`},
-			{"posts with no version", `SELECT count(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM post_versions v WHERE v.post_ord = p.ord)`},
-			{"posts counting fewer versions than they have", `SELECT count(*) FROM posts p WHERE p.versions < (SELECT count(*) FROM post_versions v WHERE v.post_ord = p.ord)`},
+			{"version ids stored twice", `SELECT count(*) - count(DISTINCT id) FROM versions`},
+			{"versions whose edit link names another post", `SELECT count(*) FROM edit_links e JOIN versions v ON v.id = e.id WHERE v.post_ord <> e.post_ord`},
+			{"posts whose latest version is not stored", `SELECT count(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.id = p.latest_id)`},
+			{"posts with no version", `SELECT count(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.post_ord = p.ord)`},
+			{"posts with their only version in their row and more in post_versions", `SELECT count(*) FROM posts p WHERE p.v_detail IS NOT NULL AND EXISTS (SELECT 1 FROM post_versions v WHERE v.post_ord = p.ord)`},
+			{"posts counting fewer versions than they have", `SELECT count(*) FROM posts p WHERE p.versions < (SELECT count(*) FROM versions v WHERE v.post_ord = p.ord)`},
 			{"captures without a ledger leaf", `SELECT count(*) FROM captures c WHERE NOT EXISTS (SELECT 1 FROM ledger_leaves l WHERE l.capture_id = c.id)`},
 		} {
 			var got int
@@ -715,6 +725,9 @@ func (r *crashRig) checkAudit(n int) string {
 		t.Errorf("round %d: audit finding after the kill: %s %s %s", n, f.Kind, f.Ref, f.Detail)
 	}
 	r.orphans += len(orphans)
+	if len(orphans) < len(rep.Findings) {
+		return strings.Join(append(notes, fmt.Sprintf("audit: %d findings", len(rep.Findings))), "; ")
+	}
 	if len(orphans) == 0 && len(fresh) == 0 {
 		return strings.Join(append(notes, "audit clean"), "; ")
 	}
@@ -798,7 +811,7 @@ func (r *crashRig) checkImport(n int, im crashImport, out []byte) string {
 	}
 	r.query(func(db *sql.DB) error {
 		var versions, distinct, complete int
-		if err := db.QueryRow(`SELECT count(*), count(DISTINCT post_ord) FROM post_versions WHERE id IN (SELECT value FROM json_each(?))`,
+		if err := db.QueryRow(`SELECT count(*), count(DISTINCT post_ord) FROM versions WHERE id IN (SELECT value FROM json_each(?))`,
 			jsonList(im.ids)).Scan(&versions, &distinct); err != nil {
 			return err
 		}
@@ -924,6 +937,9 @@ func (r *crashRig) finish(took time.Duration) {
 	if left := chromiumUsing(r.tmp); len(left) > 0 {
 		t.Errorf("Chromium processes left at the end: %v", left)
 	}
+	if left := r.leftoverTemps(); len(left) > 0 {
+		t.Logf("temporary files left in the data directory at the end: %v", left)
+	}
 	var posts, captures, incomplete, unended, leaves, checkpoints int
 	r.query(func(db *sql.DB) error {
 		return db.QueryRow(`SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM captures),
@@ -968,7 +984,7 @@ func (w *crashWorld) stored(db *sql.DB) (map[string]storedVersion, error) {
 	for _, th := range w.threads {
 		all = append(all, th.versions...)
 	}
-	rows, err := db.Query(`SELECT v.id, v.post_ord, p.id FROM post_versions v JOIN posts p ON p.ord = v.post_ord
+	rows, err := db.Query(`SELECT v.id, v.post_ord, p.id FROM versions v JOIN posts p ON p.ord = v.post_ord
 		WHERE v.id IN (SELECT value FROM json_each(?))`, jsonList(all))
 	if err != nil {
 		return nil, err

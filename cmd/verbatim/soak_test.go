@@ -1465,7 +1465,7 @@ func (s *soak) checkPosts(db *sql.DB) {
 	}
 	rows.Close()
 	versions := map[string]int64{}
-	rows, err = db.Query(`SELECT id, post_ord FROM post_versions`)
+	rows, err = db.Query(`SELECT id, post_ord FROM versions`)
 	if err != nil {
 		t.Fatal(err)
 	}
