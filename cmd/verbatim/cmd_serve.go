@@ -329,6 +329,9 @@ type lazyPool struct {
 	once  sync.Once
 	pool  *browser.Pool
 	err   error
+	// passes lets one snapshot pass run at a time: the capture and retry
+	// jobs both run one, and two at once took the same posts twice.
+	passes sync.Mutex
 }
 
 func (l *lazyPool) get() (*browser.Pool, error) {
@@ -345,6 +348,11 @@ func (l *lazyPool) Close() {
 
 // snapshotDue snapshots recent posts without a good snapshot.
 func (a *app) snapshotDue(ctx context.Context, st *store, pools *lazyPool) (snapshot.PassResult, error) {
+	pools.passes.Lock()
+	defer pools.passes.Unlock()
+	if err := ctx.Err(); err != nil {
+		return snapshot.PassResult{}, err
+	}
 	pool, err := pools.get()
 	if err != nil {
 		a.log.Warn("no browser snapshots", "reason", err)
