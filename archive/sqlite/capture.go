@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -306,11 +307,16 @@ type JobRun struct {
 	Error   string         `json:"error,omitempty"`
 }
 
-// StartJob records the start of a job run.
+// StartJob records the start of a job run, by this process. First it
+// settles runs left open by processes that are gone (see
+// SettleInterrupted).
 func (db *DB) StartJob(ctx context.Context, job string) (int64, error) {
+	if _, err := db.SettleInterrupted(ctx); err != nil {
+		return 0, fmt.Errorf("start job: %w", err)
+	}
 	var id int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO job_runs(job, started_at) VALUES (?, ?)`, job, formatTime(db.now()))
+		res, err := tx.ExecContext(ctx, `INSERT INTO job_runs(job, started_at, owner) VALUES (?, ?, ?)`, job, formatTime(db.now()), processOwner)
 		if err != nil {
 			return err
 		}
@@ -343,6 +349,63 @@ func (db *DB) EndJob(ctx context.Context, id int64, counts any, jobErr error) er
 		return fmt.Errorf("end job: %w", err)
 	}
 	return nil
+}
+
+// InterruptedRun is the error recorded for a job run whose process ended
+// before the run did.
+const InterruptedRun = "interrupted: the process running it ended first (killed or crashed)"
+
+// staleRun is how long a run of a process that cannot be checked (another
+// host's, or one recorded before owners were) stays open before it is
+// taken for interrupted. No job runs this long.
+const staleRun = 24 * time.Hour
+
+// SettleInterrupted ends the job runs left open by processes that are gone
+// (killed, crashed, the machine restarted): they get InterruptedRun as
+// their error and the time they were found as their end, so reports count
+// them as failed runs and nothing waits on them. Runs of live processes,
+// and for a day those of processes it cannot check, are left alone. It
+// returns how many runs it ended.
+func (db *DB) SettleInterrupted(ctx context.Context) (int, error) {
+	host, _ := os.Hostname()
+	rows, err := db.db.QueryContext(ctx, `SELECT id, owner, started_at FROM job_runs WHERE ended_at IS NULL`)
+	if err != nil {
+		return 0, fmt.Errorf("interrupted job runs: %w", friendly(err))
+	}
+	var gone []int64
+	now := db.now()
+	for rows.Next() {
+		var id int64
+		var owner, started string
+		if err := rows.Scan(&id, &owner, &started); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		if owner == processOwner {
+			continue
+		}
+		if ownerGone(owner, host) || now.Sub(parseTime(started)) > staleRun {
+			gone = append(gone, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(gone) == 0 {
+		return 0, err
+	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		for _, id := range gone {
+			if _, err := tx.ExecContext(ctx, `UPDATE job_runs SET ended_at = ?, error = ? WHERE id = ? AND ended_at IS NULL`,
+				formatTime(now), InterruptedRun, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("interrupted job runs: %w", err)
+	}
+	db.log.Warn("job runs of processes that are gone marked interrupted", "runs", len(gone))
+	return len(gone), nil
 }
 
 // JobRuns returns the latest runs, newest first, of one job or of all.

@@ -115,6 +115,39 @@ func (db *DB) CompleteCapture(ctx context.Context, id int64, detail map[string]a
 	return nil
 }
 
+// IncompleteCapture is a capture recorded but never completed: a process
+// ended between storing a page and writing all it carries.
+type IncompleteCapture struct {
+	ID     int64
+	Target string
+	Format string
+	At     time.Time
+	Raw    archive.Artifact // the stored page ("raw" artifact)
+}
+
+// IncompleteCaptures returns the captures of the kind, recorded before
+// before, that were never completed, oldest first, with their raw artifact.
+func (db *DB) IncompleteCaptures(ctx context.Context, kind string, before time.Time) ([]IncompleteCapture, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT c.id, c.target, c.format, c.at, a.kind, a.media_type, a.size, a.sha256
+		FROM captures c JOIN artifacts a ON a.capture_id = c.id AND a.kind = 'raw'
+		WHERE c.kind = ? AND c.completed_at IS NULL AND c.at < ? ORDER BY c.id`, kind, formatTime(before))
+	if err != nil {
+		return nil, fmt.Errorf("incomplete captures: %w", friendly(err))
+	}
+	defer rows.Close()
+	var out []IncompleteCapture
+	for rows.Next() {
+		var c IncompleteCapture
+		var at string
+		if err := rows.Scan(&c.ID, &c.Target, &c.Format, &at, &c.Raw.Kind, &c.Raw.MediaType, &c.Raw.Size, &c.Raw.SHA256); err != nil {
+			return nil, err
+		}
+		c.At = parseTime(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
 // ImportedSource describes an earlier import of the same bytes.
 type ImportedSource struct {
 	CaptureID int64
