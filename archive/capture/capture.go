@@ -46,6 +46,9 @@ type Runner struct {
 	MediaTimeout time.Duration
 	// PostURL is the template for links in reports.
 	PostURL string
+	// ResumeAfter is how old an unfinished API capture must be for Resume
+	// to take it (DefaultResumeAfter when 0; every one when negative).
+	ResumeAfter time.Duration
 }
 
 func (r *Runner) now() time.Time {
@@ -79,11 +82,17 @@ type PassResult struct {
 	Accounts    []AccountResult `json:"accounts"`
 	MediaStored int             `json:"media_stored"`
 	MediaFailed int             `json:"media_failed"`
+	// Resumed counts pages an earlier, killed pass stored but did not
+	// finish, completed at the start of this one.
+	Resumed int `json:"resumed,omitempty"`
 }
 
 // Counts summarises a pass for the job log.
 func (p PassResult) Counts() map[string]int {
 	c := map[string]int{"accounts": len(p.Accounts), "media_stored": p.MediaStored, "media_failed": p.MediaFailed}
+	if p.Resumed > 0 {
+		c["resumed_pages"] = p.Resumed
+	}
 	for _, a := range p.Accounts {
 		c["pages"] += a.Pages
 		c["new_posts"] += a.Posts
@@ -111,6 +120,11 @@ func (r *Runner) CaptureAccounts(ctx context.Context, accounts []archive.Account
 	var res PassResult
 	if r.X == nil && r.V1 == nil {
 		return res, errors.New("capture: no X API client configured")
+	}
+	n, err := r.Resume(ctx)
+	res.Resumed = n
+	if err != nil {
+		return res, err
 	}
 	for _, a := range accounts {
 		ar, err := r.captureAccount(ctx, a)
@@ -289,6 +303,108 @@ func (r *Runner) store(ctx context.Context, w *sqlite.PostWriter, target, format
 	}
 	detail := map[string]any{"added": ps.WriteStats, "api_errors": apiErrors}
 	return ps, r.DB.CompleteCapture(ctx, capID, detail)
+}
+
+// DefaultResumeAfter is how old an unfinished API capture must be for
+// Resume to take it: a younger one may belong to a pass still running in
+// another process (taking it too would do no harm but twice the work).
+const DefaultResumeAfter = 10 * time.Minute
+
+// Resume completes the API captures a killed pass recorded but did not
+// finish: each one's page is read back from the blob store, its posts
+// written (those archived already count as unchanged) and their media
+// queued, and the capture marked complete, with "resumed" in its detail.
+// The posts come from the stored evidence, as they would have. A page
+// that cannot be read or decoded is logged and left for the audit.
+func (r *Runner) Resume(ctx context.Context) (int, error) {
+	after := r.ResumeAfter
+	if after == 0 {
+		after = DefaultResumeAfter
+	}
+	before := r.now().Add(-after)
+	if after < 0 {
+		before = r.now().Add(time.Hour)
+	}
+	caps, err := r.DB.IncompleteCaptures(ctx, "api", before)
+	if err != nil || len(caps) == 0 {
+		return 0, err
+	}
+	w := r.DB.NewPostWriter()
+	done := 0
+	for _, c := range caps {
+		posts, apiErrors, err := r.decodeStored(ctx, c)
+		if err != nil {
+			if ctx.Err() != nil {
+				return done, ctx.Err()
+			}
+			r.log().Warn("an unfinished API capture could not be resumed", "capture", c.ID, "target", c.Target, "err", err)
+			continue
+		}
+		var items []sqlite.Item
+		for _, p := range posts {
+			items = append(items, sqlite.Item{Post: p, CaptureID: c.ID, Page: 1})
+		}
+		var st sqlite.WriteStats
+		if len(items) > 0 {
+			if st, err = w.Write(ctx, items); err != nil {
+				return done, err
+			}
+			if _, err := r.DB.AddMedia(ctx, posts); err != nil {
+				return done, err
+			}
+		}
+		detail := map[string]any{"added": st, "api_errors": apiErrors, "resumed": true}
+		if err := r.DB.CompleteCapture(ctx, c.ID, detail); err != nil {
+			return done, err
+		}
+		r.log().Info("completed an API capture a killed pass left unfinished", "capture", c.ID, "target", c.Target,
+			"posts", st.Posts, "versions", st.Versions)
+		done++
+	}
+	return done, nil
+}
+
+// decodeStored reads an API capture's stored page and returns its posts,
+// each once, in the order store wrote them.
+func (r *Runner) decodeStored(ctx context.Context, c sqlite.IncompleteCapture) ([]archive.Post, int, error) {
+	rc, err := r.Blobs.Open(ctx, c.Raw.SHA256)
+	if err != nil {
+		return nil, 0, err
+	}
+	raw, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return nil, 0, err
+	}
+	var lists [][]archive.Post
+	apiErrors := 0
+	switch c.Format {
+	case "x-v2":
+		p, err := xapi.DecodePage(raw)
+		if err != nil {
+			return nil, 0, err
+		}
+		lists, apiErrors = [][]archive.Post{p.Posts, p.Included}, len(p.Errors)
+	case "x-v1.1":
+		posts, err := xv1.DecodeStatuses(raw)
+		if err != nil {
+			return nil, 0, err
+		}
+		lists = [][]archive.Post{posts}
+	default:
+		return nil, 0, fmt.Errorf("unknown format %q", c.Format)
+	}
+	seen := make(map[string]bool)
+	var out []archive.Post
+	for _, list := range lists {
+		for _, p := range list {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out, apiErrors, nil
 }
 
 // Change is an edit, deletion or other change noticed by a recheck.

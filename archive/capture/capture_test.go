@@ -1,9 +1,11 @@
 package capture
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -466,5 +468,62 @@ func TestCaptureThroughV1(t *testing.T) {
 	}
 	if n := e.fake.RequestCount("/1.1/"); n == 0 {
 		t.Error("no v1.1 requests were made")
+	}
+}
+
+// TestResumeUnfinishedPage completes an API capture that a killed pass
+// recorded but did not finish: its posts come from the stored page.
+func TestResumeUnfinishedPage(t *testing.T) {
+	e := newEnv(t)
+	e.fake.GeneratePosts(vpID, 30, e.now.Add(-24*time.Hour), time.Hour)
+	// A real page of the fake, stored and recorded as a pass would, and
+	// then nothing more: the process was killed there.
+	req, _ := http.NewRequest("GET", e.fake.URL()+"/2/users/"+vpID+"/tweets?max_results=100&expansions=author_id", nil)
+	req.Header.Set("Authorization", "Bearer "+e.fake.Token)
+	resp, err := e.fake.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("page: %d %v", resp.StatusCode, err)
+	}
+	ref, err := e.r.Blobs.Put(ctx, bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	capID, err := e.r.DB.RecordCapture(ctx, sqlite.CaptureInput{Kind: "api", Target: "/2/users/" + vpID + "/tweets", Format: "x-v2",
+		Artifacts: []archive.Artifact{{Kind: "raw", MediaType: "application/json", Size: ref.Size, SHA256: ref.SHA256}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Too young to take: it may be another process's pass at work.
+	if n, err := e.r.Resume(ctx); err != nil || n != 0 {
+		t.Fatalf("resume of a young capture: %d, %v", n, err)
+	}
+	e.r.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	if n, err := e.r.Resume(ctx); err != nil || n != 1 {
+		t.Fatalf("resume: %d, %v", n, err)
+	}
+	if s := e.stats(t); s.Posts != 30 {
+		t.Errorf("after resuming, %d posts, want the page's 30", s.Posts)
+	}
+	left, err := e.r.DB.IncompleteCaptures(ctx, "api", time.Now().Add(time.Hour))
+	if err != nil || len(left) != 0 {
+		t.Errorf("incomplete captures left: %+v %v", left, err)
+	}
+	var detail string
+	if err := e.r.DB.SQL().QueryRow(`SELECT detail FROM captures WHERE id = ? AND completed_at IS NOT NULL`, capID).Scan(&detail); err != nil ||
+		!strings.Contains(detail, `"resumed":true`) {
+		t.Errorf("the capture's detail %q (%v) does not say it was resumed", detail, err)
+	}
+	// The next pass resumes nothing and captures the rest: no duplicates.
+	res, err := e.r.CaptureAccounts(ctx, []archive.Account{vp})
+	if err != nil || res.Resumed != 0 {
+		t.Fatalf("next pass: %+v %v", res, err)
+	}
+	if s := e.stats(t); s.Posts != 30 || s.Versions != 30 {
+		t.Errorf("stats %+v, want 30 posts and versions", s)
 	}
 }
