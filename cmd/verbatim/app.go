@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
@@ -289,6 +291,9 @@ func (a *app) openStore(ctx context.Context) (*store, error) {
 	if err := checkWritable(dir); err != nil {
 		return nil, fmt.Errorf("data directory %s is not writable: %w", dir, err)
 	}
+	if removed, err := removeStaleTemps(dir, staleTempAge); len(removed) > 0 || err != nil {
+		a.log.Info("removed temporary files of killed writers", "files", removed, "err", err)
+	}
 	blobs, err := blob.Open(filepath.Join(dir, "blobs"))
 	if err != nil {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
@@ -302,6 +307,52 @@ func (a *app) openStore(ctx context.Context) (*store, error) {
 		return nil, fmt.Errorf("data directory %s: %w", dir, err)
 	}
 	return &store{db: db, blobs: blobs}, nil
+}
+
+// staleTempPrefixes name the temporary files Verbatim's writers leave in
+// the data directory and its reports directory when killed mid-write: the
+// write check, the signing key's first copy (a secret), the key files'
+// and the reports' atomic writes.
+var staleTempPrefixes = []string{".verbatim-write-check-", ".ledger-key-", ".tmp-", ".report-"}
+
+// staleTempAge is how old such a file must be to be removed: a live
+// writer holds one for milliseconds.
+const staleTempAge = 10 * time.Minute
+
+// removeStaleTemps removes the temporary files of killed writers, older
+// than olderThan, from the data directory and its reports directory, and
+// returns their names. Blob temporary files are gc's (blob.Store.CleanTemp).
+func removeStaleTemps(dir string, olderThan time.Duration) ([]string, error) {
+	cutoff := time.Now().Add(-olderThan)
+	var removed []string
+	var errs []error
+	for _, d := range []string{dir, filepath.Join(dir, "reports")} {
+		ents, err := os.ReadDir(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, e := range ents {
+			name := e.Name()
+			if !e.Type().IsRegular() || !slices.ContainsFunc(staleTempPrefixes, func(p string) bool { return strings.HasPrefix(name, p) }) {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil || !fi.ModTime().Before(cutoff) {
+				continue
+			}
+			p := filepath.Join(d, name)
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+				continue
+			}
+			removed = append(removed, p)
+		}
+	}
+	return removed, errors.Join(errs...)
 }
 
 // checkWritable creates and removes a file in dir.

@@ -44,6 +44,12 @@ func runGC(ctx context.Context, a *app, args []string) error {
 	}
 	rep, err := recordJob(ctx, st, job, func(ctx context.Context) (audit.GCReport, map[string]int, error) {
 		rep, err := audit.Collect(ctx, st.db, st.blobs, opt)
+		if err == nil && !*dryRun {
+			// Beside the blob store's, the data directory's own.
+			removed, terr := removeStaleTemps(a.cfg.DataDir, min(staleTempAge, opt.Grace))
+			rep.TempRemoved += len(removed)
+			err = terr
+		}
 		return rep, map[string]int{"removed": len(rep.Removed), "mb_freed": int(rep.BytesFreed >> 20),
 			"young": rep.Young, "spared": rep.Spared, "temp_removed": rep.TempRemoved}, err
 	})

@@ -22,7 +22,9 @@ import (
 	"time"
 
 	"github.com/verbatim-archive/verbatim/archive/archivetest"
+	"github.com/verbatim-archive/verbatim/archive/blob"
 	"github.com/verbatim-archive/verbatim/archive/browser"
+	"github.com/verbatim-archive/verbatim/archive/capture"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
 )
 
@@ -940,6 +942,29 @@ func (r *crashRig) finish(took time.Duration) {
 	if left := r.leftoverTemps(); len(left) > 0 {
 		t.Logf("temporary files left in the data directory at the end: %v", left)
 	}
+	// What the kills left unfinished is settled: the job runs of dead
+	// processes (a job's start does this) and the API pages stored but not
+	// written out (a capture pass does, for pages older than ten minutes:
+	// here all of them).
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(r.data, "verbatim.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	settled, err := db.SettleInterrupted(ctx)
+	if err != nil {
+		t.Errorf("settle interrupted job runs: %v", err)
+	}
+	bs, err := blob.Open(filepath.Join(r.data, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := (&capture.Runner{DB: db, Blobs: bs, ResumeAfter: -1}).Resume(ctx)
+	if err != nil {
+		t.Errorf("resume unfinished API captures: %v", err)
+	}
+	db.Close()
+	t.Logf("settled %d job runs of killed processes, resumed %d API pages", settled, resumed)
 	var posts, captures, incomplete, unended, leaves, checkpoints int
 	r.query(func(db *sql.DB) error {
 		return db.QueryRow(`SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM captures),
@@ -955,6 +980,9 @@ func (r *crashRig) finish(took time.Duration) {
 		strings.Join(ops, ", "), took.Round(time.Second))
 	t.Logf("archive: %d posts, %d captures (%d never completed), %d ledger leaves, %d checkpoints; %d job runs never ended",
 		posts, captures, incomplete, leaves, checkpoints, unended)
+	if incomplete > 0 || unended > 0 {
+		t.Errorf("left unfinished after settling: %d captures, %d job runs", incomplete, unended)
+	}
 	t.Logf("after the kills: %d orphan blobs (%d removed by gc), %d temp files left (%d removed by gc), %d Chromium profiles left (%.0f MB), %d Chromium processes outlived verbatim (slowest to die: %v)",
 		r.orphans, r.collected, len(r.temps), r.tempRemoved, r.profilesLeft, float64(r.profileBytes)/1e6, r.survivors, r.slowestChromium.Round(time.Millisecond))
 }
