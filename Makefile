@@ -4,11 +4,13 @@
 #             table of ratios, also written to bench-results.md.
 # make bench-serve  loads `verbatim serve` with wrk (apt-get install wrk) over
 #             100,000 posts; table also in serve-bench.md.
+# make fuzz   runs every fuzzer for FUZZTIME each (default 5m), logging to
+#             fuzz-log.txt; CI runs them by count (scripts/fuzz.sh).
 
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: demo test bench bench-serve chromium
+.PHONY: demo test bench bench-serve fuzz chromium
 
 chromium:
 	@scripts/ensure-chromium.sh >/dev/null
@@ -24,3 +26,7 @@ bench:
 
 bench-serve:
 	$(GO) run ./internal/benchserve -o serve-bench.md
+
+FUZZTIME ?= 5m
+fuzz:
+	FUZZTIME=$(FUZZTIME) FUZZLOG=fuzz-log.txt scripts/fuzz.sh
