@@ -10,6 +10,7 @@ import (
 
 	"github.com/verbatim-archive/verbatim/archive"
 	"github.com/verbatim-archive/verbatim/archive/sqlite"
+	"github.com/verbatim-archive/verbatim/verify/embeds"
 	"github.com/verbatim-archive/verbatim/verify/extract"
 	"github.com/verbatim-archive/verbatim/verify/match"
 )
@@ -190,5 +191,52 @@ func TestCompare(t *testing.T) {
 	}
 	if cmp.Similarity <= 0.5 || cmp.Similarity >= 1 {
 		t.Errorf("similarity %.3f", cmp.Similarity)
+	}
+}
+
+func TestCheckSpanishArticle(t *testing.T) {
+	// A Spanish page shows the embed's date in Spanish; the attribution line is still left out
+	// of the post's text, so the embed is exact, whether in embed code or flattened to text.
+	const idES = "2021257853137850445" // 2026-02-10
+	const text = "Hoy firmamos la Carta de Asociación Estratégica con Azerbaiyán. ¡Una nueva etapa para nuestros dos países!"
+	c := newChecker(t)
+	vp := archive.Account{Platform: "x", PlatformID: "1542228578", Handle: "VP", Name: "Vice President JD Vance"}
+	at, _ := archive.SnowflakeTime(idES)
+	item := sqlite.Item{Post: archive.Post{Platform: "x", ID: idES, EditHistory: []string{idES}, Author: vp, CreatedAt: at, Text: text}}
+	if _, err := c.DB.NewPostWriter().Write(ctx, []sqlite.Item{item}); err != nil {
+		t.Fatal(err)
+	}
+	page := func(embed string) []byte {
+		return []byte(`<!doctype html><html lang="es"><head><meta charset="utf-8"><title>Carta firmada en Bakú</title></head><body><article><h1>Carta firmada en Bakú</h1>
+<p>El vicepresidente viajó a Bakú esta semana, donde una larga negociación terminó con una firma y una promesa de comercio.</p>` +
+			embed + `<p>Los observadores en ambas capitales esperan que los debates sobre la ratificación comiencen dentro del mes.</p></article></body></html>`)
+	}
+	tests := []struct {
+		name, embed, kind string
+	}{
+		{"embed code", `<blockquote class="twitter-tweet"><p lang="es" dir="ltr">` + text + `</p>&mdash; JD Vance (@VP) <a href="https://twitter.com/VP/status/` +
+			idES + `?ref_src=twsrc%5Etfw">10 de febrero de 2026</a></blockquote>`, embeds.KindBlockquote},
+		{"flattened", "<p>" + text + "<br>— JD Vance (@VP) 10 de febrero de 2026</p>", embeds.KindPlaintext},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := c.Check(ctx, Page{HTML: page(tt.embed), URL: "https://noticias.example/carta"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Embeds) != 1 {
+				for _, e := range r.Embeds {
+					t.Logf("%s %s %q", e.Kind, e.Verdict, e.Text)
+				}
+				t.Fatalf("got %d embeds, want 1", len(r.Embeds))
+			}
+			e := r.Embeds[0]
+			if e.Kind != tt.kind || e.Verdict != match.Exact || e.Text != text || e.ClaimedDate != "2026-02-10" || e.Handle != "VP" {
+				t.Errorf("got %s %s @%s %s %q (%s); want %s %s @VP 2026-02-10 %q", e.Kind, e.Verdict, e.Handle, e.ClaimedDate, e.Text, e.Reason, tt.kind, match.Exact, text)
+			}
+			if e.Archived == nil || e.Archived.ID != idES {
+				t.Errorf("archived %+v, want post %s", e.Archived, idES)
+			}
+		})
 	}
 }

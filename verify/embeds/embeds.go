@@ -7,7 +7,9 @@
 //     twitter-tweet-rendered, iframes of platform.twitter.com/embed/Tweet.html?id=ID, amp-twitter;
 //   - bare links to a status on twitter.com or x.com;
 //   - embeds flattened to text ("TEXT pic.twitter.com/SLUG — Name (@handle) Month D, YYYY"),
-//     including mangled ones whose attribution line was moved inside the post text;
+//     including mangled ones whose attribution line was moved inside the post text, with the date
+//     in English, Spanish, French, German, Portuguese, Italian or Dutch words, in numbers or in
+//     Chinese, Japanese or Korean form (see ParseDate);
 //   - quotations in prose attributed to a watched account ("Vance wrote: “…”").
 //
 // Everything here is a pure function of its arguments: no I/O, no clock, no package-level mutable
@@ -15,6 +17,7 @@
 package embeds
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"sort"
@@ -59,9 +62,12 @@ type Embed struct {
 	// AuthorName is the display name in the attribution ("Vice President JD Vance"), or for a
 	// quote the name the prose uses ("Vance").
 	AuthorName string
-	// ClaimedDate is the date the embed shows, midnight UTC, or zero if it shows none.
+	// ClaimedDate is the date the embed shows, midnight UTC, or zero if it shows none or one that
+	// cannot be read for certain: a numeric date that may be day or month first ("03/02/2026"), or,
+	// in embed code, a date in a language ParseDate does not know.
 	ClaimedDate time.Time
-	// ClaimedDateText is that date as written ("February 10, 2026").
+	// ClaimedDateText is that date as written ("February 10, 2026", "10 de febrero de 2026"); it
+	// is set, with ClaimedDate zero, for a date that cannot be read for certain.
 	ClaimedDateText string
 	// Text is the post text as the article shows it, with the attribution removed and links in the
 	// article's form ("pic.twitter.com/AEfulNuR0q"); line breaks are kept. For a mangled embed it
@@ -237,6 +243,13 @@ func (d *doc) elementEmbed(el element) (Embed, bool) {
 		attr = &as[len(as)-1]
 	}
 	status := d.lastStatusAnchor(lo, hi)
+	if status >= 0 {
+		// The link to the status marks out the date of the classic embed code, whatever its form.
+		if a, ok := d.attributionBefore(lo, d.anchors[status]); ok &&
+			(attr == nil || attr.at < a.at || attr.at >= d.anchors[status].end) {
+			attr = &a
+		}
+	}
 	if !el.tweetClass && (attr == nil || status < 0) {
 		return Embed{}, false // a blockquote of something else, or one the plain-text pass may find
 	}
@@ -261,6 +274,31 @@ func (d *doc) elementEmbed(el element) (Embed, bool) {
 	e.Text = string(trimSpace(d.text[textStart:textEnd]))
 	e.Links, e.MediaSlugs = d.linksIn([]unit{{textStart, textEnd}})
 	return e, true
+}
+
+// attributionBefore returns the attribution whose handle ends, on the same line, right before the
+// link a to the status: the classic embed code ends "&mdash; Name (@handle) <a href=STATUS>DATE</a>",
+// so the link's text is the date in whatever language or form the page writes it. The attribution
+// is recognised even when that date is in a form parseDatePrefix does not know, with dateText set
+// and date zero, so that the line is still kept out of the post's text. It starts at text offset lo
+// or later and must have its dash.
+func (d *doc) attributionBefore(lo int, a anchor) (attribution, bool) {
+	if a.end-a.start > maxDateBytes || a.start <= lo {
+		return attribution{}, false
+	}
+	from := max(lo, a.start-32) // "(@" + a handle of up to 15 + ")" + white space
+	k := bytes.LastIndex(d.text[from:a.start], []byte("(@"))
+	if k < 0 {
+		return attribution{}, false
+	}
+	at, ok := attributionAt(d.text, lo, a.start, from+k)
+	if !ok || skipHSpace(d.text, at.end, a.start) != a.start {
+		return attribution{}, false
+	}
+	at.dateText = string(trimSpace(d.text[a.start:a.end]))
+	at.date, _ = ParseDate(at.dateText)
+	at.end = a.end
+	return at, true
 }
 
 // plainEmbed turns a flattened embed into an Embed.

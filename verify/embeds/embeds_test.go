@@ -268,7 +268,9 @@ func TestParseDate(t *testing.T) {
 		{"February 30, 2026", ""},
 		{"Febtober 10, 2026", ""},
 		{"February 10, 2026 at noon", ""},
-		{"2026-02-10", ""},
+		{"2026-02-10", "2026-02-10"},
+		{"10 de febrero de 2026", "2026-02-10"},
+		{"10/02/2026", ""}, // day or month first: not read
 		{"", ""},
 	}
 	for _, tt := range tests {

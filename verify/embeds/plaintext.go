@@ -12,18 +12,22 @@ import (
 	"unicode/utf8"
 )
 
-// attribution is a "— Name (@handle) Month D, YYYY" line (or part of one) in the text.
+// attribution is a "— Name (@handle) Month D, YYYY" line (or part of one) in the text; the date
+// may be in any form parseDatePrefix knows ("9 de febrero de 2026", "10.02.2026", "2026年2月10日").
 type attribution struct {
 	dash     int // where the dash starts, or the name when there is no dash
 	at       int // where "(@handle)" starts
 	name     string
 	handle   string
-	date     time.Time
+	date     time.Time // zero if there is no date or it can be read two ways ("03/02/2026")
 	dateText string
 	end      int // just past the date, or past the ")" when there is none
 }
 
 const (
+	// maxDateBytes is the most of the text after a handle looked at for a date; the longest forms
+	// ("10 de septiembre de 2026" with no-break spaces, full-width "２０２６年２月１０日") are shorter.
+	maxDateBytes = 64
 	maxNameRunes = 60 // X allows display names of 50 characters; a little slack for odd encodings
 	maxNameBytes = 4 * maxNameRunes
 )
@@ -78,7 +82,7 @@ func attributionAt(text []byte, lo, hi, at int) (attribution, bool) {
 	q := skipHSpace(text, a.end, hi)
 	if q < hi && text[q] != '\n' {
 		// Something follows on the same line: it must be the date.
-		t, n, ok := parseDatePrefix(string(text[q:min(hi, q+40)]))
+		t, n, ok := parseDatePrefix(string(text[q:min(hi, q+maxDateBytes)]))
 		if !ok {
 			return attribution{}, false
 		}
@@ -94,7 +98,7 @@ func attributionAt(text []byte, lo, hi, at int) (attribution, bool) {
 		r++
 	}
 	if lines <= 2 && r < hi {
-		if t, n, ok := parseDatePrefix(string(text[r:min(hi, r+40)])); ok {
+		if t, n, ok := parseDatePrefix(string(text[r:min(hi, r+maxDateBytes)])); ok {
 			a.date, a.dateText, a.end = t, string(text[r:r+n]), r+n
 			return a, true
 		}

@@ -4,7 +4,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // statusRef is what a status URL names: the post's id and, when the URL has one, its author's
@@ -204,61 +203,6 @@ func urlsIn(s string, limit int) [][2]int {
 // trimURL removes sentence punctuation that follows a URL in text.
 func trimURL(u string) string {
 	return strings.TrimRight(u, `.,;:!?)]}'’`)
-}
-
-// monthNames maps month names and their abbreviations, lower-cased, to months.
-var monthNames = map[string]time.Month{
-	"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
-	"august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-	"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-	"oct": 10, "nov": 11, "dec": 12,
-}
-
-const monthAlt = `january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec`
-
-var (
-	// dateMDY matches "February 10, 2026", "Feb 10, 2026", "Feb. 10 2026", "February 10th, 2026".
-	dateMDY = regexp.MustCompile(`^(?i)(` + monthAlt + `)\.?[ \t\x{00A0}\x{2009}\x{202F}]+([0-9]{1,2})(?:st|nd|rd|th)?,?[ \t\x{00A0}\x{2009}\x{202F}]+([0-9]{4})\b`)
-	// dateDMY matches "10 February 2026", "10 Feb. 2026", "10. February 2026".
-	dateDMY = regexp.MustCompile(`^(?i)([0-9]{1,2})(?:st|nd|rd|th)?\.?[ \t\x{00A0}\x{2009}\x{202F}]+(` + monthAlt + `)\.?,?[ \t\x{00A0}\x{2009}\x{202F}]+([0-9]{4})\b`)
-)
-
-// parseDatePrefix parses a date at the start of s and returns it (midnight UTC) with the number of
-// bytes it took.
-func parseDatePrefix(s string) (time.Time, int, bool) {
-	var month, day, year string
-	var n int
-	if m := dateMDY.FindStringSubmatch(s); m != nil {
-		month, day, year, n = m[1], m[2], m[3], len(m[0])
-	} else if m := dateDMY.FindStringSubmatch(s); m != nil {
-		day, month, year, n = m[1], m[2], m[3], len(m[0])
-	} else {
-		return time.Time{}, 0, false
-	}
-	mo := monthNames[strings.ToLower(month)]
-	d, y := atoi(day), atoi(year)
-	t := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
-	if mo == 0 || y < 1990 || y > 2200 || t.Day() != d || t.Month() != mo {
-		return time.Time{}, 0, false
-	}
-	return t, n, true
-}
-
-// ParseDate parses the date an embed shows: "February 10, 2026", "Feb 10, 2026", "Feb. 10, 2026"
-// or "10 February 2026", with nothing else around it but white space. The result is midnight UTC
-// of that calendar day.
-func ParseDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	t, n, ok := parseDatePrefix(s)
-	return t, ok && n == len(s)
-}
-
-func atoi(s string) int {
-	n := 0
-	for i := 0; i < len(s) && n < 1e6; i++ {
-		n = n*10 + int(s[i]-'0')
-	}
-	return n
 }
 
 func allDigits(s string) bool {
