@@ -4,7 +4,11 @@
 // (Debian's wrk must be on PATH), and reports requests/s, p99 latency and
 // the server's peak RSS beside the targets.
 //
-//	go run ./internal/benchserve [-posts 100000] [-duration 10s] [-connections 32] [-o serve-bench.md]
+//	go run ./internal/benchserve [-posts 100000] [-duration 10s] [-connections 32] [-o serve-bench.md] [-bench-lines]
+//
+// With -bench-lines it also prints each figure as a 'go test -bench'
+// result line (BenchmarkServe/target=search/cache_ttl=2s 1 6764 req/s
+// 17.03 p99-ms), which is how `make bench` (internal/benchtable) reads it.
 package main
 
 import (
@@ -58,6 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	conns := fs.Int("connections", 32, "wrk connections")
 	out := fs.String("o", "serve-bench.md", "also write the table to this file (\"\" for none)")
 	ttls := fs.String("cache-ttl", "2s,0", "server.cache_ttl values to measure, comma-separated (0: no cache)")
+	benchLines := fs.Bool("bench-lines", false, "also print each figure as a 'go test -bench' result line, for internal/benchtable")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -97,6 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	type result struct {
+		key    string // in the -bench-lines name
 		name   string
 		rps    float64
 		p99    string
@@ -148,12 +154,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				logf("%d search queries, %d post pages", len(searchPaths), len(postPaths))
 			}
 			for _, t := range []struct {
+				key    string
 				name   string
 				paths  []string
 				target float64
 			}{
-				{"search API (GET /api/v1/search?q=…, JSON, two-term queries)", searchPaths, searchTarget},
-				{"post page (GET /posts/{id}, HTML)", postPaths, postTarget},
+				{"search", "search API (GET /api/v1/search?q=…, JSON, two-term queries)", searchPaths, searchTarget},
+				{"post", "post page (GET /posts/{id}, HTML)", postPaths, postTarget},
 			} {
 				script := filepath.Join(dir, "paths.lua")
 				if err := writeScript(script, t.paths); err != nil {
@@ -168,7 +175,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				if err != nil {
 					return fmt.Errorf("wrk output: %v:\n%s", err, outb)
 				}
-				c.results = append(c.results, result{t.name, rps, p99, t.target})
+				c.results = append(c.results, result{t.key, t.name, rps, p99, t.target})
 			}
 			c.hwm, c.rss, err = memory(srv.Process.Pid)
 			return err
@@ -192,6 +199,22 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if _, err := io.WriteString(stdout, doc.String()); err != nil {
 		return err
+	}
+	if *benchLines {
+		var lines strings.Builder
+		for _, c := range configs {
+			for _, r := range c.results {
+				p99, err := wrkMillis(r.p99)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(&lines, benchLine(r.key, c.ttl, r.rps, p99))
+			}
+			fmt.Fprintf(&lines, "BenchmarkServe/target=rss/cache_ttl=%s\t1\t%.1f peak-RSS-MB\t%.1f RSS-MB\n", c.ttl, float64(c.hwm)/1e6, float64(c.rss)/1e6)
+		}
+		if _, err := io.WriteString(stdout, lines.String()); err != nil {
+			return err
+		}
 	}
 	if *out != "" {
 		return os.WriteFile(*out, []byte(doc.String()), 0o644)
@@ -326,6 +349,21 @@ func parseWrk(s string) (float64, string, error) {
 		return 0, "", errors.New("no Requests/sec or 99% line")
 	}
 	return rps, p99, nil
+}
+
+// benchLine is one wrk figure as a 'go test -bench' result line.
+func benchLine(key, ttl string, rps, p99ms float64) string {
+	return fmt.Sprintf("BenchmarkServe/target=%s/cache_ttl=%s\t1\t%.0f req/s\t%.3f p99-ms", key, ttl, rps, p99ms)
+}
+
+// wrkMillis reads one of wrk's latencies (850.00us, 17.03ms, 1.20s, 1.00m)
+// in milliseconds.
+func wrkMillis(s string) (float64, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("wrk latency %q: %w", s, err)
+	}
+	return float64(d) / float64(time.Millisecond), nil
 }
 
 // memory returns the peak and current resident set size of a process.

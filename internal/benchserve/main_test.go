@@ -45,3 +45,18 @@ func TestWriteScript(t *testing.T) {
 		t.Errorf("script:\n%s", b)
 	}
 }
+
+func TestBenchLine(t *testing.T) {
+	for in, want := range map[string]float64{"17.03ms": 17.03, "850.00us": 0.85, "1.20s": 1200, "1.00m": 60000} {
+		if got, err := wrkMillis(in); err != nil || got != want {
+			t.Errorf("wrkMillis(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := wrkMillis("fast"); err == nil {
+		t.Error("wrkMillis accepted a word")
+	}
+	got := benchLine("search", "2s", 6764.32, 17.03)
+	if want := "BenchmarkServe/target=search/cache_ttl=2s\t1\t6764 req/s\t17.030 p99-ms"; got != want {
+		t.Errorf("benchLine = %q, want %q", got, want)
+	}
+}
