@@ -9,7 +9,9 @@
 // browser makes passes through a netguard.Guard first, and a browser that
 // dies is replaced for the next capture. Closing the pool, or cancelling the
 // context it was made with, kills Chromium and removes its profile
-// directory.
+// directory; a new pool removes the profile directories that killed
+// processes left behind. Chromium's own background calls to Google services
+// (which no guard sees) are turned off by its flags; see quietFlags.
 package browser
 
 import (
@@ -172,6 +174,8 @@ type instance struct {
 
 // New starts Chromium and returns a pool of opts.Tabs tabs. Cancelling ctx
 // stops the pool as Close does (Close then only waits for the cleanup).
+// First it removes the profile directories that killed Verbatim processes
+// left in the temporary directory; see removeStaleProfiles.
 func New(ctx context.Context, opts Options) (*Pool, error) {
 	var err error
 	if opts, err = withDefaults(opts); err != nil {
@@ -197,6 +201,7 @@ func New(ctx context.Context, opts Options) (*Pool, error) {
 		p.bg.Wait()
 		close(p.done)
 	}()
+	p.removeStaleProfiles()
 	if _, err := p.instance(ctx); err != nil {
 		p.Close()
 		return nil, err
@@ -302,7 +307,7 @@ const startTimeout = 30 * time.Second
 
 // start runs a new Chromium with a fresh profile directory. p.mu is held.
 func (p *Pool) start(ctx context.Context) (*instance, error) {
-	dir, err := os.MkdirTemp("", "verbatim-chromium-")
+	dir, err := os.MkdirTemp("", profilePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("start chromium: %w", err)
 	}
@@ -353,22 +358,110 @@ func (p *Pool) allocatorOptions(dir string) []chromedp.ExecAllocatorOption {
 		chromedp.NoSandbox,
 		chromedp.Flag("disable-gpu", true),
 		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-domain-reliability", true),
-		chromedp.Flag("no-pings", true),
 		// Popups would load pages nobody captures.
 		chromedp.Flag("disable-popup-blocking", false),
 		// Pages see a browser, not an automation banner.
 		chromedp.Flag("enable-automation", false),
 		chromedp.Flag("window-size", fmt.Sprintf("%d,%d", p.opts.Width, viewportHeight)),
 	)
+	for _, f := range quietFlags {
+		opts = append(opts, chromedp.Flag(f.name, f.value))
+	}
+	disabled := quietDisabledFeatures
 	for name, v := range p.opts.flags {
+		if s, ok := v.(string); ok && name == "disable-features" {
+			disabled += "," + s
+			continue
+		}
 		opts = append(opts, chromedp.Flag(name, v))
 	}
+	// Chromium honours only one --disable-features, so the list is passed
+	// once, merged; chromedp's default value (Translate and the long gone
+	// BlinkGenPropertyTrees) is replaced by it.
+	opts = append(opts, chromedp.Flag("disable-features", disabled))
 	return opts
 }
+
+// refusedURL is where the Google services that no flag turns off are
+// pointed instead: port 1 of the loopback address, which Chromium refuses
+// to connect to at all (an unsafe port: the request fails with
+// ERR_UNSAFE_PORT before any DNS lookup or socket).
+const refusedURL = "http://127.0.0.1:1/"
+
+// quietFlags stop Chromium's own background traffic to Google, which
+// Debian's build (it ships Google API keys in /etc/chromium.d) keeps up
+// despite --disable-background-networking. Every switch is one that
+// Chromium 156 (Debian bookworm) knows; TestNoBackgroundTraffic checks the
+// result in a net log. Some are in chromedp's defaults too; they are listed
+// here so that Verbatim's posture does not rest on a dependency's defaults.
+// chromedp's --disable-client-side-phishing-detection and
+// --safebrowsing-disable-auto-update are left to it: Chromium 156 no longer
+// has them.
+var quietFlags = []struct {
+	name  string
+	value any
+}{
+	// Background fetches in general, and the component updater's scheduled
+	// update checks.
+	{"disable-background-networking", true},
+	{"disable-component-update", true},
+	{"disable-sync", true},
+	// Hyperlink auditing pings and Domain Reliability reports (beacons to
+	// Google about failed requests).
+	{"no-pings", true},
+	{"disable-domain-reliability", true},
+	// Crash reports, metrics uploads and the default-browser prompt.
+	{"disable-breakpad", true},
+	{"metrics-recording-only", true},
+	{"no-default-browser-check", true},
+	{"no-first-run", true},
+	// Component apps and extensions that would run (and fetch) in the
+	// background.
+	{"disable-default-apps", true},
+	{"disable-component-extensions-with-background-pages", true},
+	// Feature states come from the flags and the build alone, not from a
+	// field trial configuration.
+	{"disable-field-trial-config", true},
+	// --disable-component-update leaves on-demand installs on: Chromium 156
+	// still asks update.googleapis.com at start for the optimization
+	// guide's model manifest (component ceofaddefefcbblgcgnibnonglccbfja),
+	// whatever the features below. Its update server is moved to the
+	// refused address.
+	{"component-updater", "url-source=" + refusedURL},
+	// Without these Chromium asks accounts.google.com/ListAccounts at start
+	// and retries with backoff: no feature or signin switch stops that
+	// request in Chromium 156 (--allow-browser-signin=false does not), so
+	// Google's account server is moved to the refused address. Turning
+	// browser sign-in off as well keeps Chromium from adding its
+	// X-Chrome-ID-Consistency-Request header to a captured Google login
+	// page.
+	{"gaia-url", refusedURL},
+	{"allow-browser-signin", "false"},
+}
+
+// quietDisabledFeatures are the features turned off for the same reason,
+// as one --disable-features value. Chromium ignores names it does not
+// know; the ones Chromium 156 no longer has are kept for the older builds
+// Find accepts.
+const quietDisabledFeatures = "" +
+	// Translate's ranker and translate element, fetched for pages in
+	// another language than the browser's.
+	"Translate," +
+	// The optimization guide: hints fetched from
+	// optimizationguide-pa.googleapis.com for pages visited, and the
+	// prediction models it downloads. OptimizationHintsFetching and
+	// OptimizationGuideModelDownloading are the older names.
+	"OptimizationHints,OptimizationHintsFetching,OptimizationTargetPrediction,OptimizationGuideModelDownloading," +
+	// Network time: clients2.google.com/time/1/current, asked at start
+	// (measured in Chromium 156).
+	"NetworkTimeServiceQuerying," +
+	// Cast and DIAL discovery: SSDP and mDNS on the local network.
+	"MediaRouter,DialMediaRouteProvider," +
+	// Form type queries to content-autofill.googleapis.com for every page
+	// with a form.
+	"AutofillServerCommunication," +
+	// The certificate transparency log list component (older Chromium).
+	"CertificateTransparencyComponentUpdater"
 
 // setUp starts the browser of inst and prepares it: downloads are refused
 // and every request is paused for the guard.

@@ -4,6 +4,7 @@ package browser
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"strconv"
 	"syscall"
@@ -61,4 +62,33 @@ func processesUsing(dir string) []int {
 		}
 	}
 	return pids
+}
+
+// profileCommandLines returns the command lines (/proc/PID/cmdline: the
+// arguments separated by NUL bytes) of the running processes that name a
+// --user-data-dir, this process's Chromium included. It fails when /proc
+// cannot be read, so that no directory is taken for unused by mistake.
+func profileCommandLines() ([][]byte, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil, err
+	}
+	flag := []byte("--user-data-dir=")
+	var cmdlines [][]byte
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && bytes.Contains(cmdline, flag) {
+			cmdlines = append(cmdlines, cmdline)
+		}
+	}
+	return cmdlines, nil
+}
+
+// ownedBySelf reports whether this process's user owns the file.
+func ownedBySelf(info fs.FileInfo) bool {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Getuid()
 }
