@@ -132,7 +132,6 @@ func DecodePage(data []byte) (*Page, error) {
 	*list = listPage{Data: list.Data[:0]}
 	if json.Unmarshal(trimmed, list) == nil && len(list.Data) > 0 {
 		raw.rawRest, decoded = list.rawRest, list.Data
-		entries = make([]json.RawMessage, len(decoded))
 	} else {
 		// Anything else (one object, no data, a problem, an error) the
 		// long way, which names the entry at fault.
@@ -171,7 +170,12 @@ func DecodePage(data []byte) (*Page, error) {
 		t *rawTweet
 		i int
 	}
-	tweets := make([]tweetAt, 0, len(entries))
+	// The entries: decoded already (a list page), or raw, one by one.
+	n := len(entries)
+	if decoded != nil {
+		n = len(decoded)
+	}
+	tweets := make([]tweetAt, 0, n)
 	seenUser := make(map[string]bool)
 	addUser := func(u rawUser, where string) error {
 		if u.ID == "" {
@@ -184,13 +188,13 @@ func DecodePage(data []byte) (*Page, error) {
 		page.Users = append(page.Users, u.account())
 		return nil
 	}
-	for i, entry := range entries {
+	for i := range n {
 		var e *rawEntry
 		if decoded != nil {
 			e = &decoded[i]
 		} else {
 			e = new(rawEntry)
-			if err := json.Unmarshal(entry, e); err != nil {
+			if err := json.Unmarshal(entries[i], e); err != nil {
 				return nil, fmt.Errorf("decode page: %s: %w", where(i), describeJSONError(err, 0))
 			}
 		}
@@ -288,7 +292,7 @@ type listPage struct {
 	rawRest
 }
 
-// listPages keeps listPages between pages: their entries are large, and a
+// listPages keeps listPage values between pages: their entries are large, and a
 // page of a hundred would otherwise grow its slice from nothing each time.
 var listPages = sync.Pool{New: func() any { return new(listPage) }}
 
